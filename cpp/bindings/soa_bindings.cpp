@@ -1,0 +1,230 @@
+// Python bindings of SoA buffers (allocate / wrap), column views and [n, F] tensors with DLPack export.
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/unique_ptr.h>
+#include <nanobind/stl/vector.h>
+
+#include "bindings.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace sofie_soa::bindings {
+namespace {
+
+constexpr int kDLCPU = 1;  // DLPack DLDeviceType
+
+nb::dlpack::dtype dlpack_dtype(DType t) {
+  return {static_cast<std::uint8_t>(dlpack_code(t)), static_cast<std::uint8_t>(size_of(t) * 8), 1};
+}
+
+struct AlignedFree {
+  void operator()(std::byte* p) const { std::free(p); }
+};
+
+/// An SoA collection: a layout over one buffer of at least layout.byte_size(n) bytes, either owned
+/// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object.
+struct SoA {
+  std::shared_ptr<const Layout> layout;
+  std::unique_ptr<std::byte, AlignedFree> owned;
+  nb::ndarray<nb::ro> borrowed;
+  std::size_t capacity = 0;
+  bool writable = true;
+  SoAView view;
+
+  SoA(std::shared_ptr<const Layout> l, std::byte* base, std::size_t cap, std::int64_t n, bool w)
+      : layout(std::move(l)), capacity(cap), writable(w), view(base, cap, *layout, n) {}
+};
+
+/// A logical [n, F] tensor over members of one SoA; keeps the SoA alive.
+struct Tensor {
+  nb::object soa;
+  TensorView view;
+  bool writable;
+};
+
+std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n) {
+  const std::size_t bytes = layout.byte_size(n);
+  const std::size_t cap = align_size(std::max<std::size_t>(bytes, 1), layout.alignment());
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(layout.alignment(), cap));
+  if (!p) throw std::bad_alloc();
+  std::unique_ptr<std::byte, AlignedFree> mem(p);
+  std::memset(p, 0, cap);
+  auto soa = std::make_unique<SoA>(std::make_shared<Layout>(layout), p, cap, n, true);
+  soa->owned = std::move(mem);
+  return soa;
+}
+
+bool is_c_contiguous(const nb::ndarray<nb::ro>& a) {
+  std::int64_t expected = 1;
+  for (std::size_t d = a.ndim(); d-- > 0;) {
+    if (a.shape(d) != 1 && a.stride(d) != expected) return false;
+    expected *= static_cast<std::int64_t>(a.shape(d));
+  }
+  return true;
+}
+
+std::string describe(const nb::ndarray<nb::ro>& a) {
+  std::string shape, strides;
+  for (std::size_t d = 0; d < a.ndim(); ++d) {
+    shape += (d ? ", " : "") + std::to_string(a.shape(d));
+    strides += (d ? ", " : "") + std::to_string(a.stride(d));
+  }
+  return "shape (" + shape + "), strides (" + strides + ") elements";
+}
+
+std::unique_ptr<SoA> wrap(nb::handle obj, const Layout& layout, std::int64_t n, bool writable) {
+  // Import without conversion (a conversion would copy). A writable import fails on read-only memory, so
+  // try writable first and fall back to read-only to tell the two apart.
+  nb::ndarray<> rw;
+  nb::ndarray<nb::ro> ro;
+  bool read_only = false;
+  if (nb::try_cast(obj, rw, false)) {
+    ro = nb::ndarray<nb::ro>(rw);
+  } else if (nb::try_cast(obj, ro, false)) {
+    read_only = true;
+  } else {
+    throw nb::type_error(("cannot wrap an object of type " + nb::cast<std::string>(nb::type_name(obj.type())) +
+                          ": it exposes neither DLPack nor the buffer protocol").c_str());
+  }
+  if (read_only && writable)
+    throw std::invalid_argument("the memory to wrap is read-only; pass writable=False to wrap it for reading");
+  if (ro.device_type() != kDLCPU)
+    throw std::invalid_argument("the memory to wrap is on DLPack device type " + std::to_string(ro.device_type()) +
+                                "; this build wraps CPU memory only");
+  if (!is_c_contiguous(ro))
+    throw std::invalid_argument("the memory to wrap is not contiguous (" + describe(ro) +
+                                "): an SoA buffer is one contiguous block");
+  auto soa = std::make_unique<SoA>(std::make_shared<Layout>(layout),
+                                   static_cast<std::byte*>(const_cast<void*>(ro.data())), ro.nbytes(), n, writable);
+  soa->borrowed = std::move(ro);
+  return soa;
+}
+
+/// A NumPy array over `shape`/`strides` (elements) at `data`, owned by `owner`; read-only unless `writable`.
+nb::object numpy_view(nb::handle owner, std::byte* data, DType dtype, std::vector<std::size_t> shape,
+                      std::vector<std::int64_t> strides, bool writable) {
+  if (writable)
+    return nb::cast(nb::ndarray<nb::numpy>(data, shape.size(), shape.data(), owner, strides.data(),
+                                           dlpack_dtype(dtype), kDLCPU));
+  return nb::cast(nb::ndarray<nb::numpy, nb::ro>(data, shape.size(), shape.data(), owner, strides.data(),
+                                                 dlpack_dtype(dtype), kDLCPU));
+}
+
+nb::object member_view(nb::handle self, const std::string& name) {
+  const SoA& s = nb::cast<const SoA&>(self);
+  const Member& m = s.layout->member(name);
+  std::byte* data = s.view.data(name);
+  const std::size_t n = static_cast<std::size_t>(s.view.size());
+  const std::int64_t pitch = s.layout->pitch_elements(name, s.view.size());
+  switch (m.shape.kind) {
+    case MemberKind::scalar: return numpy_view(self, data, m.shape.dtype, {}, {}, s.writable);
+    case MemberKind::column: return numpy_view(self, data, m.shape.dtype, {n}, {1}, s.writable);
+    default:
+      return numpy_view(self, data, m.shape.dtype,
+                        {n, static_cast<std::size_t>(m.shape.rows), static_cast<std::size_t>(m.shape.cols)},
+                        {1, pitch, pitch * m.shape.rows}, s.writable);
+  }
+}
+
+/// DLPack export of a tensor. CPU has no streams: `stream` must be None or -1 (no synchronisation wanted),
+/// as the DLPack Python specification asks of producers on stream-less devices.
+nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+                         nb::handle copy) {
+  if (!stream.is_none() && !(nb::isinstance<nb::int_>(stream) && nb::cast<long>(stream) == -1))
+    throw nb::buffer_error(("__dlpack__: stream " + nb::cast<std::string>(nb::repr(stream)) +
+                            " given for a CPU tensor; only None or -1 are valid on CPU").c_str());
+  std::string why;
+  const auto strides = t.view.dlpack_strides(&why);
+  if (!strides) throw nb::buffer_error(("this tensor cannot be exported as one DLPack array: " + why).c_str());
+  const Feature& f = t.view.features.front();
+  const std::size_t shape[2] = {static_cast<std::size_t>(t.view.n), t.view.features.size()};
+  nb::object arr = t.writable ? nb::cast(nb::ndarray<nb::array_api>(f.data, 2, shape, t.soa, strides->data(),
+                                                       dlpack_dtype(f.dtype), kDLCPU))
+                              : nb::cast(nb::ndarray<nb::array_api, nb::ro>(f.data, 2, shape, t.soa, strides->data(),
+                                                             dlpack_dtype(f.dtype), kDLCPU));
+  return arr.attr("__dlpack__")("max_version"_a = max_version, "dl_device"_a = dl_device, "copy"_a = copy);
+}
+
+}  // namespace
+
+void bind_soa(nb::module_& m) {
+  nb::class_<SoA>(m, "SoA", nb::is_weak_referenceable(),
+                  "An SoA collection: a Layout over one buffer holding n elements.\n\n"
+                  "Make one with SoA.allocate(layout, n) (zero-filled memory owned by the object) or\n"
+                  "SoA.wrap(obj, layout, n) (any DLPack or buffer-protocol object, no copy). soa['x'] is a\n"
+                  "zero-copy NumPy view of a member, soa.tensor([...]) a logical [n, F] tensor.")
+      .def_static("allocate", &allocate, "layout"_a, "n"_a,
+                  "Allocates layout.byte_size(n) zero-filled bytes aligned to layout.alignment.\n"
+                  "ValueError unless 0 <= n < 2**31.")
+      .def_static("wrap", &wrap, "obj"_a.noconvert(), "layout"_a, "n"_a, "writable"_a = true,
+                  "Lays `layout` over the memory of `obj` (DLPack or buffer protocol) without copying; the\n"
+                  "memory stays alive as long as this SoA or any view of it.\n\n"
+                  "Raises TypeError if obj exposes no memory; ValueError if the memory is read-only while\n"
+                  "writable=True, not contiguous, not on the CPU, smaller than layout.byte_size(n) bytes, or its\n"
+                  "start is misaligned (to the alignment in enforced mode, else to the largest element size).")
+      .def_prop_ro("layout", [](const SoA& s) { return *s.layout; })
+      .def_prop_ro("n", [](const SoA& s) { return s.view.size(); }, "Element count.")
+      .def_prop_ro("nbytes", [](const SoA& s) { return s.capacity; }, "Bytes of the underlying buffer.")
+      .def_prop_ro("address", [](const SoA& s) { return reinterpret_cast<std::uintptr_t>(s.view.base()); },
+                   "Address of the buffer start.")
+      .def_prop_ro("writable", [](const SoA& s) { return s.writable; })
+      .def_prop_ro("owns_memory", [](const SoA& s) { return static_cast<bool>(s.owned); })
+      .def("__len__", [](const SoA& s) { return s.view.size(); })
+      .def("__getitem__", &member_view, "name"_a,
+           "Zero-copy NumPy view of member `name`: shape (n,) for a column, (n, rows, cols) with element\n"
+           "strides (1, P, rows * P) for an Eigen column (P = layout.stride(name, n)), shape () for a scalar.\n"
+           "Read-only when the SoA is. KeyError for an unknown name.")
+      .def("scalar", [](nb::handle self, const std::string& name) {
+             const SoA& s = nb::cast<const SoA&>(self);
+             if (s.layout->member(name).shape.kind != MemberKind::scalar)
+               throw std::invalid_argument("member '" + name + "' is not a scalar");
+             return member_view(self, name).attr("item")();
+           }, "name"_a, "Value of scalar member `name` as a Python number.")
+      .def("tensor", [](nb::handle self, const std::vector<std::string>& features) {
+             const SoA& s = nb::cast<const SoA&>(self);
+             return Tensor{nb::borrow(self), s.view.tensor(features), s.writable};
+           }, "features"_a,
+           "A logical [n, F] tensor over `features`: member names (an Eigen column expands to its\n"
+           "coefficients), single Eigen coefficients ('v[1]' or 'm[r,c]') and scalars (broadcast). Each\n"
+           "feature keeps its own address, dtype and element stride; nothing is copied.");
+
+  nb::class_<Tensor>(m, "Tensor",
+                     "A logical [n, F] tensor over SoA members; each feature has its own address, dtype and\n"
+                     "element stride (0 for a broadcast scalar). Exports through DLPack as one strided array when\n"
+                     "all features share a dtype and are evenly spaced (e.g. adjacent columns: strides (1, P)).")
+      .def_prop_ro("n", [](const Tensor& t) { return t.view.n; })
+      .def_prop_ro("shape", [](const Tensor& t) { return std::make_tuple(t.view.n, t.view.features.size()); })
+      .def_prop_ro("writable", [](const Tensor& t) { return t.writable; })
+      .def_prop_ro("soa", [](const Tensor& t) { return t.soa; })
+      .def_prop_ro("features", [](const Tensor& t) {
+             nb::list out;
+             for (const auto& f : t.view.features)
+               out.append(nb::make_tuple(f.label, std::string(name_of(f.dtype)),
+                                         reinterpret_cast<std::uintptr_t>(f.data), f.stride));
+             return out;
+           }, "List of (label, dtype, address, element stride) per feature.")
+      .def_prop_ro("dlpack_error", [](const Tensor& t) -> nb::object {
+             std::string why;
+             if (t.view.dlpack_strides(&why)) return nb::none();
+             return nb::str(why.c_str());
+           }, "None when the tensor exports through DLPack, else the reason it cannot.")
+      .def("__dlpack__", &tensor_dlpack, nb::kw_only(), "stream"_a = nb::none(), "max_version"_a = nb::none(),
+           "dl_device"_a = nb::none(), "copy"_a = nb::none(),
+           "DLPack capsule of the [n, F] tensor (versioned when max_version >= (1, 0); READ_ONLY when the SoA\n"
+           "is read-only; strides always filled). BufferError when it is not one strided array, or for a\n"
+           "stream other than None / -1 (CPU has no streams).")
+      .def("__dlpack_device__", [](const Tensor&) { return std::make_tuple(kDLCPU, 0); })
+      .def("__repr__", [](const Tensor& t) {
+        std::string s = "Tensor(n=" + std::to_string(t.view.n) + ", features=[";
+        for (const auto& f : t.view.features) s += (s.back() == '[' ? "" : ", ") + f.label;
+        return s + "])";
+      });
+}
+
+}  // namespace sofie_soa::bindings
