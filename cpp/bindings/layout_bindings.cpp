@@ -28,6 +28,10 @@ static std::string member_repr(const Member& m) {
 }
 
 void bind_layout(nb::module_& m) {
+  nb::dict codes;  // dtype name -> sofie_soa::DType value, as kernels receive it (FeatureRef::dtype)
+  for (DType t : kAllDTypes) codes[std::string(name_of(t)).c_str()] = static_cast<int>(t);
+  m.attr("DTYPE_CODES") = codes;
+
   nb::enum_<MemberKind>(m, "MemberKind", "Kind of a layout member.")
       .value("column", MemberKind::column)
       .value("scalar", MemberKind::scalar)

@@ -6,6 +6,12 @@ interop) is implemented in C++ (``cpp/include/sofie_soa``) and bound by nanobind
 
 from sofie_soa._core import Layout, Member, MemberKind, SoA, Tensor, column, eigen_column, scalar
 
+from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
+from sofie_soa.runtime.build import BuildError
+from sofie_soa.runtime.model import Model, compile
+from sofie_soa.runtime.queue import Queue
+
 __version__ = "0.1.0"
 
-__all__ = ["Layout", "Member", "MemberKind", "SoA", "Tensor", "column", "eigen_column", "scalar"]
+__all__ = ["BuildError", "Layout", "Member", "MemberKind", "Model", "ModelError", "Queue", "SoA", "Tensor",
+           "UnsupportedOperator", "column", "compile", "eigen_column", "scalar"]

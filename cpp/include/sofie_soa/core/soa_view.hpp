@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sofie_soa/core/layout.hpp"
@@ -108,28 +109,33 @@ class SoAView {
   TensorView tensor(const std::vector<std::string>& selectors) const {
     if (selectors.empty()) throw std::invalid_argument("a tensor needs at least one feature");
     TensorView t{n_, {}};
-    for (const auto& sel : selectors) add_features(sel, t.features);
-    for (std::size_t i = 0; i < t.features.size(); ++i)
+    std::vector<std::pair<std::size_t, std::int64_t>> selected;  // (member index, coefficient) per feature
+    for (const auto& sel : selectors) add_features(sel, t.features, selected);
+    for (std::size_t i = 0; i < selected.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
-        if (t.features[i].data == t.features[j].data)
+        if (selected[i] == selected[j])
           throw std::invalid_argument("feature '" + t.features[i].label + "' is selected twice");
     return t;
   }
 
  private:
-  void add_features(const std::string& sel, std::vector<Feature>& out) const {
+  void add_features(const std::string& sel, std::vector<Feature>& out,
+                    std::vector<std::pair<std::size_t, std::int64_t>>& selected) const {
     const auto bracket = sel.find('[');
     const std::string name = sel.substr(0, bracket);
-    const Member& m = layout_->member(name);
+    const std::size_t index = layout_->index_of(name);
+    const Member& m = layout_->members()[index];
     std::byte* start = data(name);
     const std::int64_t pitch = pitch_elements(m.shape, n_, layout_->alignment());
     const std::size_t esize = size_of(m.shape.dtype);
     auto coefficient = [&](std::int64_t k, std::string label) {
+      selected.emplace_back(index, k);
       out.push_back({std::move(label), start + k * pitch * static_cast<std::int64_t>(esize), m.shape.dtype, 1});
     };
     if (m.shape.kind == MemberKind::scalar || m.shape.kind == MemberKind::column) {
       if (bracket != std::string::npos)
         throw std::invalid_argument("'" + sel + "': only Eigen columns take a coefficient index");
+      selected.emplace_back(index, 0);
       out.push_back({sel, start, m.shape.dtype, m.shape.kind == MemberKind::scalar ? 0 : 1});
       return;
     }

@@ -1,0 +1,123 @@
+// sofie_soa/kernels/accessors.hpp — how kernels read and write tensors, viewed as [rows, cols] with a flat
+// row-major index.
+//
+//   StridedIn / StridedOut: SoA features read and written in place — per feature (column) an address, a dtype and
+//     an element stride (0 = broadcast scalar). Loads convert any numeric dtype to float on the fly (int32 hit
+//     counts feed a float model); stores convert float to the column's dtype.
+//   DenseIn / DenseOut: contiguous row-major float32 tensors (workspace, weights).
+// All are trivially copyable kernel arguments.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include <alpaka/alpaka.hpp>
+
+#include "sofie_soa/core/dtype.hpp"
+
+namespace sofie_soa::kernels {
+
+/// One SoA feature as a kernel sees it; element i is at data + i * stride elements of dtype.
+struct FeatureRef {
+  std::byte* data;
+  std::int64_t stride;
+  DType dtype;
+};
+
+/// IEEE binary16 bits to float (exact).
+ALPAKA_FN_HOST_ACC inline float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  std::uint32_t exponent = (h >> 10) & 0x1fu;
+  std::uint32_t mantissa = h & 0x3ffu;
+  std::uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {  // subnormal: normalise
+    exponent = 113;
+    while ((mantissa & 0x400u) == 0) { mantissa <<= 1; --exponent; }
+    bits = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+template <class T> ALPAKA_FN_HOST_ACC inline T read_as(std::byte const* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+ALPAKA_FN_HOST_ACC inline float load_feature(FeatureRef const& f, std::int64_t row) {
+  std::byte const* p = f.data + row * f.stride * static_cast<std::int64_t>(size_of(f.dtype));
+  switch (f.dtype) {
+    case DType::float32: return read_as<float>(p);
+    case DType::float64: return static_cast<float>(read_as<double>(p));
+    case DType::float16: return half_to_float(read_as<std::uint16_t>(p));
+    case DType::int8: return read_as<std::int8_t>(p);
+    case DType::int16: return read_as<std::int16_t>(p);
+    case DType::int32: return static_cast<float>(read_as<std::int32_t>(p));
+    case DType::int64: return static_cast<float>(read_as<std::int64_t>(p));
+    case DType::uint8: return read_as<std::uint8_t>(p);
+    case DType::uint16: return read_as<std::uint16_t>(p);
+    case DType::uint32: return static_cast<float>(read_as<std::uint32_t>(p));
+    case DType::uint64: return static_cast<float>(read_as<std::uint64_t>(p));
+    case DType::boolean: return read_as<std::uint8_t>(p) != 0 ? 1.f : 0.f;
+  }
+  return 0.f;
+}
+
+template <class T> ALPAKA_FN_HOST_ACC inline void write_as(std::byte* p, T v) { std::memcpy(p, &v, sizeof v); }
+
+/// Stores v converted to the feature's dtype (float16 output is refused at compile time by the Python side).
+ALPAKA_FN_HOST_ACC inline void store_feature(FeatureRef const& f, std::int64_t row, float v) {
+  std::byte* p = f.data + row * f.stride * static_cast<std::int64_t>(size_of(f.dtype));
+  switch (f.dtype) {
+    case DType::float32: write_as(p, v); break;
+    case DType::float64: write_as(p, static_cast<double>(v)); break;
+    case DType::int8: write_as(p, static_cast<std::int8_t>(v)); break;
+    case DType::int16: write_as(p, static_cast<std::int16_t>(v)); break;
+    case DType::int32: write_as(p, static_cast<std::int32_t>(v)); break;
+    case DType::int64: write_as(p, static_cast<std::int64_t>(v)); break;
+    case DType::uint8: write_as(p, static_cast<std::uint8_t>(v)); break;
+    case DType::uint16: write_as(p, static_cast<std::uint16_t>(v)); break;
+    case DType::uint32: write_as(p, static_cast<std::uint32_t>(v)); break;
+    case DType::uint64: write_as(p, static_cast<std::uint64_t>(v)); break;
+    case DType::boolean: write_as(p, static_cast<std::uint8_t>(v != 0.f)); break;
+    case DType::float16: break;
+  }
+}
+
+struct StridedIn {
+  FeatureRef const* features;  ///< cols entries
+  std::int64_t cols;
+  ALPAKA_FN_HOST_ACC float at(std::int64_t row, std::int64_t col) const { return load_feature(features[col], row); }
+  ALPAKA_FN_HOST_ACC float operator[](std::int64_t flat) const { return at(flat / cols, flat % cols); }
+};
+
+struct StridedOut {
+  FeatureRef const* features;
+  std::int64_t cols;
+  ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, float v) const { store_feature(features[col], row, v); }
+  ALPAKA_FN_HOST_ACC void store(std::int64_t flat, float v) const { set(flat / cols, flat % cols, v); }
+};
+
+struct DenseIn {
+  float const* data;
+  std::int64_t cols;
+  ALPAKA_FN_HOST_ACC float at(std::int64_t row, std::int64_t col) const { return data[row * cols + col]; }
+  ALPAKA_FN_HOST_ACC float operator[](std::int64_t flat) const { return data[flat]; }
+};
+
+struct DenseOut {
+  float* data;
+  std::int64_t cols;
+  ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, float v) const { data[row * cols + col] = v; }
+  ALPAKA_FN_HOST_ACC void store(std::int64_t flat, float v) const { data[flat] = v; }
+};
+
+}  // namespace sofie_soa::kernels

@@ -1,0 +1,172 @@
+"""Writes the C++ session header of a lowered Plan.
+
+The header holds data and wiring only: the weights as one float32 array, the workspace size, and one launch of
+a hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator, with shapes, offsets and
+constants as arguments. No kernel body is generated.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sofie_soa.codegen.lowering import Plan, Ref, features
+from sofie_soa.compiler.ir import N
+
+GENERATOR_VERSION = "0.1.0"
+
+
+def _dim(d) -> str:
+    return "n" if d == N else f"std::int64_t{{{d}}}"
+
+
+def _count(dims) -> str:
+    return " * ".join(_dim(d) for d in dims) if dims else "std::int64_t{1}"
+
+
+def _linear(a: int, b: int) -> str:
+    return f"({a} * n + {b})"
+
+
+def _float(v: float) -> str:
+    v = float(np.float32(v))
+    if math.isinf(v):
+        return ("-" if v < 0 else "") + "std::numeric_limits<float>::infinity()"
+    if math.isnan(v):
+        return "std::numeric_limits<float>::quiet_NaN()"
+    return repr(v) + "f"
+
+
+def _cols(shape) -> str:
+    return _dim(shape[-1]) if len(shape) > 1 else "std::int64_t{1}"
+
+
+def _accessor(ref: Ref, plan: Plan, write: bool) -> str:
+    s = ref.storage
+    if s.kind == "input":
+        return f"kernels::StridedIn{{inputs[{s.index}], {features(plan.inputs[s.index][1])}}}"
+    if s.kind == "output":
+        kind = "StridedOut" if write else "StridedIn"
+        return f"kernels::{kind}{{outputs[{s.index}], {features(plan.outputs[s.index][1])}}}"
+    base = "ws" if s.kind == "workspace" else "w"
+    kind = "DenseOut" if write else "DenseIn"
+    return f"kernels::{kind}{{{base} + {_linear(*s.offset)}, {_cols(ref.shape)}}}"
+
+
+def _unary(spec) -> str:
+    kind, alpha, beta = spec
+    return f"kernels::Unary{{kernels::UnaryKind::{kind}, {_float(alpha)}, {_float(beta)}}}"
+
+
+def _dims(shape) -> str:
+    return "{" + ", ".join(_dim(d) for d in shape) + "}"
+
+
+def _launch(kernel: str, a: dict, plan: Plan) -> str:
+    read = lambda key: _accessor(a[key], plan, write=False)  # noqa: E731
+    write = lambda key: _accessor(a[key], plan, write=True)  # noqa: E731
+    if kernel == "dense":
+        bias = "nullptr" if a["bias"] is None else f"w + {_linear(*a['bias'].storage.offset)}"
+        return (f"compat::launch<TAcc>(queue, {_count(a['rows'])}, kernels::DenseKernel{{}}, {read('x')}, "
+                f"{write('y')}, w + {_linear(*a['weight'].storage.offset)}, {bias}, std::int64_t{{{a['k']}}}, "
+                f"std::int64_t{{{a['n']}}}, {_unary(a['epilogue'])});")
+    if kernel == "unary":
+        return (f"compat::launch<TAcc>(queue, {_count(a['count'])}, kernels::UnaryKernel{{}}, {read('x')}, "
+                f"{write('y')}, {_unary(a['op'])});")
+    if kernel == "binary":
+        out, sa, sb = a["shapes"]
+        return (f"compat::launch<TAcc>(queue, {_count(a['count'])}, kernels::BinaryKernel{{}}, {read('a')}, "
+                f"{read('b')}, {write('y')}, kernels::broadcast_map({_dims(out)}, {_dims(sa)}, {_dims(sb)}), "
+                f"kernels::BinaryKind::{a['kind']});")
+    if kernel == "softmax":
+        shape, length, inner = a["shape"], a["length"], a["inner"]
+        lines = f"({_count(shape)}) / ({_count(length)})"
+        return (f"compat::launch<TAcc>(queue, {lines}, kernels::SoftmaxKernel{{}}, {read('x')}, {write('y')}, "
+                f"{_count(length)}, std::int64_t{{{inner}}}, {str(a['log']).lower()});")
+    if kernel == "transpose":
+        return (f"compat::launch<TAcc>(queue, {_count(a['shape'])}, kernels::CopyKernel{{}}, {read('x')}, "
+                f"{write('y')}, kernels::transpose_map({_dims(a['shape'])}, {_dims(a['perm'])}));")
+    if kernel == "concat":
+        outer = _count(a["outer"])
+        return (f"compat::launch<TAcc>(queue, {outer} * {a['chunk']}, kernels::CopyKernel{{}}, {read('x')}, "
+                f"{write('y')}, kernels::concat_map({outer}, {a['chunk']}, {a['total']}, {a['offset']}));")
+    raise AssertionError(f"no emitter for kernel {kernel}")
+
+
+def _weights(plan: Plan) -> str:
+    values = np.concatenate(plan.weights) if plan.weights else np.zeros(1, np.float32)
+    lines = []
+    for start in range(0, values.size, 8):
+        lines.append("    " + ", ".join(_float(v) for v in values[start:start + 8]) + ",")
+    return "\n".join(lines)
+
+
+def _strings(items) -> str:
+    return "{" + ", ".join(f'"{s}"' for s in items) + "}"
+
+
+def emit_header(plan: Plan, namespace: str, source: str) -> str:
+    """The C++ header of a session `namespace::Session<TAcc>` for `plan`; `source` names the model in a comment."""
+    body = "\n".join("    " + _launch(launch.kernel, launch.args, plan) for launch in plan.launches)
+    in_names = [name for name, _, _ in plan.inputs]
+    out_names = [name for name, _ in plan.outputs]
+    in_features = ", ".join(str(features(shape)) for _, shape, _ in plan.inputs)
+    out_features = ", ".join(str(features(shape)) for _, shape in plan.outputs)
+    return f"""// Generated by sofie_soa {GENERATOR_VERSION} from {source}. Do not edit: regenerate with
+//   python -m sofie_soa emit <model.onnx> -o <header>
+// A session reads its inputs from SoA features (any numeric dtype, any element stride) and writes its outputs
+// into SoA features in place, on the caller's alpaka queue; n (the element count) is known only at run time.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+#include "sofie_soa/kernels.hpp"
+#include "sofie_soa/runtime/session_base.hpp"
+
+namespace {namespace} {{
+
+/// Names and feature counts of the model's inputs and outputs, in ONNX order.
+struct Model {{
+  static constexpr int kInputs = {len(in_names)};
+  static constexpr int kOutputs = {len(out_names)};
+  static constexpr const char* kInputNames[] = {_strings(in_names)};
+  static constexpr const char* kOutputNames[] = {_strings(out_names)};
+  static constexpr std::int64_t kInputFeatures[] = {{{in_features}}};
+  static constexpr std::int64_t kOutputFeatures[] = {{{out_features}}};
+  static constexpr std::size_t kWeightCount = {max(plan.weight_count, 1)};
+}};
+
+namespace detail {{
+alignas(64) inline constexpr float kWeights[] = {{
+{_weights(plan)}
+}};
+}}  // namespace detail
+
+/// The inference session, built once per device: weights are copied to the device at construction.
+template <class TAcc>
+class Session : public sofie_soa::runtime::SessionBase<TAcc> {{
+ public:
+  explicit Session(alpaka::Dev<TAcc> const& device)
+      : sofie_soa::runtime::SessionBase<TAcc>(device, detail::kWeights, Model::kWeightCount) {{}}
+
+  /// Enqueues inference of n elements on `queue`. inputs[i] points to Model::kInputFeatures[i] features,
+  /// outputs[j] to Model::kOutputFeatures[j]; features must stay valid until the queue has run the work.
+  template <class TQueue>
+  void infer(TQueue& queue, std::int64_t n, sofie_soa::kernels::FeatureRef const* const* inputs,
+             sofie_soa::kernels::FeatureRef const* const* outputs) {{
+    namespace kernels = sofie_soa::kernels;
+    namespace compat = sofie_soa::compat;
+    (void)inputs;
+    (void)outputs;
+    float const* w = this->weights();
+    float* ws = this->workspace(queue, static_cast<std::size_t>{_linear(*plan.workspace)});
+    (void)w;
+    (void)ws;
+{body}
+  }}
+}};
+
+}}  // namespace {namespace}
+"""

@@ -1,0 +1,41 @@
+"""Gemm and MatMul with a constant weight matrix: the dense layer, with bias and activation fused."""
+
+import numpy as np
+
+from sofie_soa.compiler.errors import ModelError
+from sofie_soa.compiler.ops import op
+from sofie_soa.compiler.ops.elementwise import unary_spec
+
+
+def _dense(ctx, A, weight_nk, bias_n, activation):
+    """A: [..., K] -> [..., N] with weight [N, K] (float32 row per output) and bias [N] or None."""
+    n_out, k = weight_nk.shape
+    if A.shape[-1] != k:
+        raise ModelError(f"{ctx.where}: input '{A.name}' has {A.shape[-1]} features, the weight expects {k}")
+    shape = tuple(A.shape[:-1]) + (n_out,)
+    out = ctx.output(0, shape)
+    epilogue = unary_spec(activation[0], **activation[1]) if activation else ("identity", 0.0, 0.0)
+    ctx.launch("dense", x=ctx.read(A, rows_of_last_dim=True), y=out, rows=shape[:-1], k=k, n=n_out,
+               weight=ctx.constant(weight_nk), bias=None if bias_n is None else ctx.constant(bias_n),
+               epilogue=epilogue)
+
+
+@op("Gemm")
+def Gemm(ctx, A, B, C=None, *, alpha=1.0, beta=1.0, transA=0, transB=0, activation=None):
+    if B.value is None or (C is not None and C.value is None) or transA:
+        raise ModelError(f"{ctx.where}: Gemm is supported with a constant B (and C) and transA = 0")
+    w = B.value.astype(np.float64)
+    w = (w if transB else w.T) * alpha                                   # [N, K]
+    bias = None
+    if C is not None:
+        if C.value.size not in (1, w.shape[0]) or (C.value.ndim == 2 and C.value.shape[0] != 1):
+            raise ModelError(f"{ctx.where}: bias of shape {C.value.shape} is not broadcastable over rows")
+        bias = np.broadcast_to(C.value.reshape(-1).astype(np.float64) * beta, (w.shape[0],))
+    _dense(ctx, A, w.astype(np.float32), None if bias is None else bias.astype(np.float32), activation)
+
+
+@op("MatMul")
+def MatMul(ctx, A, B):
+    if B.value is None or B.value.ndim != 2:
+        raise ModelError(f"{ctx.where}: MatMul is supported with a constant 2-D right operand")
+    _dense(ctx, A, np.ascontiguousarray(B.value.T).astype(np.float32), None, None)
