@@ -3,8 +3,6 @@ when the lowering can alias the input's storage), Transpose and Concat (copy ker
 
 import math
 
-import numpy as np
-
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.compiler.ir import N
 from sofie_soa.compiler.ops import op
@@ -108,5 +106,3 @@ def Concat(ctx, *inputs, axis):
 def Constant(ctx, **attrs):  # folded by the constant-folding pass; reaching here means an unusual form
     raise UnsupportedOperator(f"{ctx.where}: Constant of this form could not be folded")
 
-
-del np

@@ -4,7 +4,7 @@
 import math
 
 from sofie_soa.compiler.ops import op
-from sofie_soa.compiler.ops.shapes import normalize_axis, size
+from sofie_soa.compiler.ops.shapes import normalize_axis
 
 
 def _softmax(log):

@@ -1,6 +1,7 @@
-"""Removes operators that do nothing at inference: Identity, Dropout (inference mode), Cast to float32 of a
-float32 tensor, and Reshape/Flatten/Squeeze/Unsqueeze whose output shape equals the input's. A node whose
-output is a graph output is kept when its input is a graph input (the output must still be written)."""
+"""Removes operators that do nothing at inference: Identity and Dropout (inference mode). A node whose output
+is a graph output is kept when its input is a graph input, output or constant (the output must still be
+written). Reshape, Flatten, Squeeze, Unsqueeze and float Casts need no pass: lowering aliases their input's
+storage, so they cost nothing unless data must move into a graph output."""
 
 from sofie_soa.compiler.ir import Graph
 
@@ -8,9 +9,7 @@ _ALWAYS = {"Identity", "Dropout"}
 
 
 def _is_noop(node, graph: Graph) -> bool:
-    if node.op_type in _ALWAYS:
-        return len(node.outputs) == 1 or not any(graph.consumers(o) or o in graph.outputs for o in node.outputs[1:])
-    return False
+    return node.op_type in _ALWAYS and not any(graph.consumers(o) or o in graph.outputs for o in node.outputs[1:])
 
 
 def run(graph: Graph) -> None:
