@@ -8,10 +8,12 @@ from sofie_soa._core import Layout, Member, MemberKind, SoA, Tensor, column, eig
 
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.runtime.build import BuildError
+from sofie_soa.runtime.memory import CachingAllocator, default_allocator
 from sofie_soa.runtime.model import Model, compile
 from sofie_soa.runtime.queue import Queue
 
 __version__ = "0.1.0"
 
-__all__ = ["BuildError", "Layout", "Member", "MemberKind", "Model", "ModelError", "Queue", "SoA", "Tensor",
-           "UnsupportedOperator", "column", "compile", "eigen_column", "scalar"]
+__all__ = ["BuildError", "CachingAllocator", "Layout", "Member", "MemberKind", "Model", "ModelError", "Queue", "SoA", "Tensor",
+           "UnsupportedOperator", "column", "compile", "default_allocator", "eigen_column",
+           "scalar"]

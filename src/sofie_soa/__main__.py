@@ -2,6 +2,7 @@
 
   python -m sofie_soa --cmake-dir              the CMake package directory (for sofie_soa_DIR)
   python -m sofie_soa --include-dir            the C++ include directory
+  python -m sofie_soa --alpaka-include-dirs    alpaka's and Boost.Predef's include directories (a CMake list)
   python -m sofie_soa emit model.onnx -o h     write the session header of model.onnx (ahead of time)
 """
 
@@ -17,6 +18,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cmake-dir", action="store_true", help="print the directory of sofie_soaConfig.cmake")
     parser.add_argument("--include-dir", action="store_true", help="print the C++ include directory")
+    parser.add_argument("--alpaka-include-dirs", action="store_true",
+                        help="print alpaka's and Boost.Predef's include directories, ';'-separated")
     sub = parser.add_subparsers(dest="command")
     emit = sub.add_parser("emit", help="write the C++ session header of an ONNX model")
     emit.add_argument("model", type=Path)
@@ -26,12 +29,17 @@ def main(argv=None) -> int:
     if args.command == "emit":
         from sofie_soa.runtime.model import generate
         header, _, namespace = generate(args.model, args.name or args.model.stem)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(header)
         print(f"wrote {args.output}: {namespace}::Session<TAcc>")
     elif args.cmake_dir:
         print(paths.cmake_dir())
     elif args.include_dir:
         print(paths.include_dir())
+    elif args.alpaka_include_dirs:
+        from sofie_soa.runtime.alpaka_headers import alpaka_include_dir
+        from sofie_soa.runtime.build import boost_include
+        print(f"{alpaka_include_dir()};{boost_include()}")
     else:
         parser.print_help()
     return 0

@@ -121,21 +121,25 @@ def emit_header(plan: Plan, namespace: str, source: str) -> str:
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "sofie_soa/kernels.hpp"
+#include "sofie_soa/runtime/bind.hpp"
 #include "sofie_soa/runtime/session_base.hpp"
 
 namespace {namespace} {{
 
 /// Names and feature counts of the model's inputs and outputs, in ONNX order.
 struct Model {{
-  static constexpr int kInputs = {len(in_names)};
-  static constexpr int kOutputs = {len(out_names)};
+  static constexpr std::size_t kInputs = {len(in_names)};
+  static constexpr std::size_t kOutputs = {len(out_names)};
   static constexpr const char* kInputNames[] = {_strings(in_names)};
   static constexpr const char* kOutputNames[] = {_strings(out_names)};
   static constexpr std::int64_t kInputFeatures[] = {{{in_features}}};
   static constexpr std::int64_t kOutputFeatures[] = {{{out_features}}};
   static constexpr std::size_t kWeightCount = {max(plan.weight_count, 1)};
+  /// Workspace in float32 elements for n elements: planned at compile time (memory planner pass).
+  static constexpr std::size_t workspace_floats(std::int64_t n) {{ return static_cast<std::size_t>{_linear(*plan.workspace)}; }}
 }};
 
 namespace detail {{
@@ -144,27 +148,45 @@ alignas(64) inline constexpr float kWeights[] = {{
 }};
 }}  // namespace detail
 
-/// The inference session, built once per device: weights are copied to the device at construction.
-template <class TAcc>
-class Session : public sofie_soa::runtime::SessionBase<TAcc> {{
+/// The inference session: built once per device (weights copied there at construction); immutable afterwards,
+/// so one session serves any number of threads and queues at once. Memory comes from an allocator
+/// (sofie_soa::memory::Allocator<TQueue>; by default the device's program-wide caching allocator).
+template <class TAcc, class TQueue = sofie_soa::compat::DefaultQueue<TAcc>>
+class Session : public sofie_soa::runtime::SessionBase<TAcc, TQueue> {{
+  using Base = sofie_soa::runtime::SessionBase<TAcc, TQueue>;
+
  public:
-  explicit Session(alpaka::Dev<TAcc> const& device)
-      : sofie_soa::runtime::SessionBase<TAcc>(device, detail::kWeights, Model::kWeightCount) {{}}
+  explicit Session(TQueue& queue) : Session(queue, sofie_soa::memory::default_allocator(queue)) {{}}
+  Session(TQueue& queue, typename Base::Allocator& allocator)
+      : Base(queue, allocator, detail::kWeights, Model::kWeightCount) {{}}
 
   /// Enqueues inference of n elements on `queue`. inputs[i] points to Model::kInputFeatures[i] features,
   /// outputs[j] to Model::kOutputFeatures[j]; features must stay valid until the queue has run the work.
-  template <class TQueue>
   void infer(TQueue& queue, std::int64_t n, sofie_soa::kernels::FeatureRef const* const* inputs,
-             sofie_soa::kernels::FeatureRef const* const* outputs) {{
+             sofie_soa::kernels::FeatureRef const* const* outputs) const {{
     namespace kernels = sofie_soa::kernels;
     namespace compat = sofie_soa::compat;
     (void)inputs;
     (void)outputs;
+    typename Base::Workspace workspace(this->allocator(), queue, Model::workspace_floats(n));
     float const* w = this->weights();
-    float* ws = this->workspace(queue, static_cast<std::size_t>{_linear(*plan.workspace)});
+    float* ws = workspace.data();
     (void)w;
     (void)ws;
 {body}
+  }}
+
+  /// Enqueues inference on SoA tensor views (ONNX input and output order). Throws std::invalid_argument naming
+  /// the tensor when a feature count or n differs from the model's, before anything is enqueued.
+  void infer(TQueue& queue, std::vector<sofie_soa::TensorView> const& inputs,
+             std::vector<sofie_soa::TensorView> const& outputs) const {{
+    sofie_soa::runtime::FeatureRefs in(inputs, Model::kInputFeatures, Model::kInputNames, Model::kInputs, "input");
+    sofie_soa::runtime::FeatureRefs out(outputs, Model::kOutputFeatures, Model::kOutputNames, Model::kOutputs,
+                                        "output");
+    if (out.n() != in.n())
+      throw std::invalid_argument("outputs have n = " + std::to_string(out.n()) + ", inputs have n = " +
+                                  std::to_string(in.n()));
+    infer(queue, in.n(), in.get(), out.get());
   }}
 }};
 

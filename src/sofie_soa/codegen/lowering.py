@@ -2,8 +2,8 @@
 
 Storage kinds: graph inputs are read in place from the caller's features (StridedIn); graph outputs are written
 in place into the caller's features (StridedOut); intermediates live in the workspace (one float32 buffer, each
-tensor at an offset linear in n); constants live in one float32 weight array. Reshape-like operators alias their
-input's storage when no data has to move.
+tensor at an offset linear in n, placed by the memory planner pass, codegen/memory_planner.py); constants live in
+one float32 weight array. Reshape-like operators alias their input's storage when no data has to move.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from sofie_soa.compiler.ops.shapes import size
 class Storage:
     kind: str                 # "input" | "output" | "workspace" | "weights"
     index: int = 0            # graph input/output number
-    offset: tuple = (0, 0)    # workspace: (a, b) meaning a * n + b floats; weights: (0, b)
+    offset: tuple = (0, 0)    # workspace: (a, b) meaning a * n + b floats, set by the planner; weights: (0, b)
+    size: tuple = (0, 0)      # workspace: (a, b), a * n + b floats
 
 
 @dataclass
@@ -45,8 +46,9 @@ class Plan:
     launches: list = field(default_factory=list)
     weights: list = field(default_factory=list)    # float32 arrays, concatenated in this order
     weight_count: int = 0
-    workspace: tuple = (0, 0)         # (a, b): a * n + b floats
+    workspace: tuple = (0, 0)         # (a, b): a * n + b floats, set by the planner
     tensors: dict = field(default_factory=dict)    # name -> Ref, every tensor of the graph
+    buffers: list = field(default_factory=list)    # the workspace Storages, one per intermediate tensor
 
 
 def features(shape) -> int:
@@ -90,9 +92,8 @@ class Context:
             self.plan.outputs[j] = (name, shape)
         else:
             factor, symbolic = size(shape)
-            storage = Storage("workspace", offset=self.plan.workspace)
-            a, b = self.plan.workspace
-            self.plan.workspace = (a + factor, b) if symbolic else (a, b + factor)
+            storage = Storage("workspace", size=(factor, 0) if symbolic else (0, factor))
+            self.plan.buffers.append(storage)
         ref = Ref(storage, shape)
         self.plan.tensors[name] = ref
         return ref

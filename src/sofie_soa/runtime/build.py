@@ -46,7 +46,7 @@ def _headers_digest() -> str:
     return digest.hexdigest()
 
 
-def _boost_include() -> str:
+def boost_include() -> str:
     """Boost headers (alpaka includes Boost.Predef): $BOOST_ROOT/include if set, else the boost-headers wheel."""
     root = os.environ.get("BOOST_ROOT")
     if root:
@@ -62,7 +62,7 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
     cxx = compiler()
     alpaka = alpaka_include_dir()
     flags = [*OPT_FLAGS, *backend.flags, f"-D{backend.define}", f"-I{paths.include_dir()}", f"-I{alpaka}",
-             f"-I{_boost_include()}"]
+             f"-I{boost_include()}"]
     key = hashlib.sha256()
     for part in (source, *sorted((extra_files or {}).items()), _toolchain_identity(cxx), " ".join(flags),
                  _headers_digest()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from sofie_soa import _core
 from sofie_soa.codegen.emitter import emit_header
 from sofie_soa.codegen.lowering import features, lower
+from sofie_soa.codegen.memory_planner import memory_report, plan_memory
 from sofie_soa.compiler import frontend, passes
 from sofie_soa.compiler.ir import N
 from sofie_soa.runtime.backends import backend as find_backend
@@ -29,7 +31,7 @@ class FeatureRef(ctypes.Structure):
 def generate(model, name: str = "model"):
     """(header text, plan) of the session for `model` (path, bytes or onnx.ModelProto)."""
     graph = passes.optimize(frontend.to_ir(frontend.load_model(model)))
-    plan = lower(graph)
+    plan = plan_memory(lower(graph))
     namespace = "sofie_soa_generated::" + "".join(c if c.isalnum() else "_" for c in name)
     return emit_header(plan, namespace, name), plan, namespace
 
@@ -56,20 +58,29 @@ class Model:
         self.output_names = [n for n, _ in plan.outputs]
         self.input_shapes = [s for _, s, _ in plan.inputs]
         self.output_shapes = [s for _, s in plan.outputs]
+        self._plan = plan
         self._sessions = {}
+        self._lock = threading.Lock()
+
+    def memory_report(self, n: int) -> dict:
+        """The planned workspace for element count n (bytes): planned_bytes, naive_bytes (every intermediate
+        tensor in its own buffer) and per-tensor offset_bytes and bytes (sofie_soa.codegen.memory_planner)."""
+        return memory_report(self._plan, n)
 
     def _session(self, queue: Queue):
-        key = (queue.backend, queue.device)
-        if key not in self._sessions:
-            error = ctypes.create_string_buffer(1024)
-            handle = self._lib.sofie_session_create(queue.handle, error, len(error))
-            if not handle:
-                raise RuntimeError(f"creating the session of {self.name} failed: {error.value.decode()}")
-            self._sessions[key] = handle
-        return self._sessions[key]
+        """The session for the queue's device and allocator, built on first use (weights copied once)."""
+        key = (queue.device, queue.allocator.handle)
+        with self._lock:
+            if key not in self._sessions:
+                error = ctypes.create_string_buffer(1024)
+                handle = self._lib.sofie_session_create(queue.handle, queue.allocator.handle, error, len(error))
+                if not handle:
+                    raise RuntimeError(f"creating the session of {self.name} failed: {error.value.decode()}")
+                self._sessions[key] = (handle, queue.allocator)   # the allocator must outlive the session
+            return self._sessions[key][0]
 
     def __del__(self):
-        for handle in getattr(self, "_sessions", {}).values():
+        for handle, _ in getattr(self, "_sessions", {}).values():
             self._lib.sofie_session_destroy(handle)
 
     def _bind(self, value, name: str, shape: tuple, writable: bool):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 
+from sofie_soa.runtime import memory
 from sofie_soa.runtime.backends import backend as find_backend
 from sofie_soa.runtime.build import build
 
@@ -17,9 +18,23 @@ def load_library(path) -> ctypes.CDLL:
     lib.sofie_queue_create.argtypes = [ctypes.c_int64]
     lib.sofie_queue_wait.argtypes = [ctypes.c_void_p]
     lib.sofie_queue_destroy.argtypes = [ctypes.c_void_p]
+    vp, sz, err = ctypes.c_void_p, ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]
+    lib.sofie_allocator_default.restype = vp
+    lib.sofie_allocator_default.argtypes = [vp]
+    lib.sofie_allocator_caching.restype = vp
+    lib.sofie_allocator_caching.argtypes = [vp, vp, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint64,
+                                            ctypes.c_double, *err]
+    lib.sofie_allocator_callback.restype = vp
+    lib.sofie_allocator_callback.argtypes = [vp, vp]
+    lib.sofie_allocator_destroy.argtypes = [vp]
+    lib.sofie_allocator_stats.argtypes = [vp, vp]
+    lib.sofie_allocator_allocate.restype = vp
+    lib.sofie_allocator_allocate.argtypes = [vp, sz, vp, *err]
+    lib.sofie_allocator_free.restype = ctypes.c_int
+    lib.sofie_allocator_free.argtypes = [vp, vp, sz, vp, *err]
     if hasattr(lib, "sofie_session_create"):
         lib.sofie_session_create.restype = ctypes.c_void_p
-        lib.sofie_session_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        lib.sofie_session_create.argtypes = [vp, vp, *err]
         lib.sofie_session_destroy.argtypes = [ctypes.c_void_p]
         lib.sofie_session_infer.restype = ctypes.c_int
         lib.sofie_session_infer.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
@@ -30,16 +45,29 @@ def load_library(path) -> ctypes.CDLL:
 class Queue:
     """An alpaka queue (blocking, on the CPU back-ends) of `backend` on device `device`.
 
-    Models compiled for the same back-end enqueue on it; ``wait()`` blocks until its work is done.
-    Raises ValueError for an unknown back-end.
+    Models compiled for the same back-end enqueue on it; ``wait()`` blocks until its work is done. Memory the
+    runtime needs for work on this queue (workspaces, weights) comes from `allocator`: None for the device's
+    program-wide caching allocator, a sofie_soa.CachingAllocator of the same back-end and device, or any object
+    with ``allocate(nbytes, queue) -> address`` / ``free(address, nbytes, queue)`` (called for every buffer: wrap
+    it in CachingAllocator(upstream=obj) to cache). Raises ValueError for an unknown back-end or an allocator of
+    another back-end or device.
     """
 
-    def __init__(self, backend: str = "cpu_serial", device: int = 0):
-        self.backend = find_backend(backend).name
-        self.device = device
+    def __init__(self, backend: str = "cpu_serial", device: int = 0, allocator=None):
         spec = find_backend(backend)
+        self.backend, self.device = spec.name, device
         self._lib = load_library(build(_QUEUE_SOURCE.format(tag=spec.tag), spec, f"the {backend} queue runtime"))
         self.handle = self._lib.sofie_queue_create(device)
+        memory._QUEUES_BY_HANDLE[self.handle] = self
+        if allocator is None:
+            self.allocator = memory._Handle(self, self._lib.sofie_allocator_default(self.handle), owned=False)
+        elif isinstance(allocator, memory._Handle):
+            if (allocator.backend, allocator.device) != (self.backend, device):
+                raise ValueError(f"the allocator serves {allocator.backend} device {allocator.device}, the queue is "
+                                 f"{self.backend} device {device}")
+            self.allocator = allocator
+        else:
+            self.allocator = memory.python_allocator(self, allocator)
 
     def wait(self) -> None:
         """Blocks until all work enqueued on this queue has completed."""

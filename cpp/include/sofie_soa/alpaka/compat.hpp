@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <thread>
+#include <type_traits>
 
 #include <alpaka/alpaka.hpp>
 
@@ -48,6 +49,10 @@ template <class TAcc> constexpr bool is_gpu() {
   return false;
 #endif
 }
+
+/// The queue a session uses unless told otherwise: blocking on CPUs, non-blocking on GPUs (as CMS does).
+template <class TAcc>
+using DefaultQueue = alpaka::Queue<TAcc, std::conditional_t<is_gpu<TAcc>(), alpaka::NonBlocking, alpaka::Blocking>>;
 
 /// A 1-D work division covering `count` elements. GPU: 256 threads a block, one element a thread, blocks
 /// clamped (kernels loop grid-stride). CPU: one thread a block and contiguous element chunks, except

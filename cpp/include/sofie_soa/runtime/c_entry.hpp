@@ -1,27 +1,38 @@
-// sofie_soa/runtime/c_entry.hpp — the C ABI through which Python drives queues and sessions (ctypes).
+// sofie_soa/runtime/c_entry.hpp — the C ABI through which Python drives queues, allocators and sessions (ctypes).
 //
 // Include once in a translation unit after defining SOFIE_SOA_TAG (an alpaka accelerator tag) and, for a model
-// library, SOFIE_SOA_SESSION (a generated Session template). Errors are reported as a non-zero return and a
-// message copied into `error` (at most `error_size` bytes, NUL-terminated); no C++ exception crosses the ABI.
+// library, SOFIE_SOA_SESSION (a generated Session template). Functions that can fail return non-zero (or
+// nullptr) and copy a message into `error` (at most `error_size` bytes, NUL-terminated); no C++ exception
+// crosses the ABI. Allocator handles are Allocator<Queue>*; every library built from the same headers and tag
+// shares that type, so an allocator made by the queue library serves sessions of any model library.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <new>
 
 #include "sofie_soa/alpaka/compat.hpp"
 #include "sofie_soa/kernels/accessors.hpp"
+#include "sofie_soa/memory/alpaka_memory.hpp"
+#include "sofie_soa/memory/callback_allocator.hpp"
 
 namespace sofie_soa::entry {
 using Acc = compat::Acc<SOFIE_SOA_TAG>;
-using Queue = alpaka::Queue<Acc, alpaka::Blocking>;
+using Queue = compat::DefaultQueue<Acc>;
+using Allocator = memory::Allocator<Queue>;
 
-inline int report(std::exception const& e, char* error, std::size_t error_size) {
-  if (error_size > 0) {
-    std::strncpy(error, e.what(), error_size - 1);
-    error[error_size - 1] = '\0';
+template <class F> int guarded(char* error, std::size_t error_size, F&& f) {
+  try {
+    f();
+    return 0;
+  } catch (std::exception const& e) {
+    if (error_size > 0) {
+      std::strncpy(error, e.what(), error_size - 1);
+      error[error_size - 1] = '\0';
+    }
+    return 1;
   }
-  return 1;
 }
 }  // namespace sofie_soa::entry
 
@@ -35,27 +46,72 @@ SOFIE_SOA_EXPORT void* sofie_queue_create(std::int64_t device) {
 SOFIE_SOA_EXPORT void sofie_queue_wait(void* queue) { alpaka::wait(*static_cast<sofie_soa::entry::Queue*>(queue)); }
 SOFIE_SOA_EXPORT void sofie_queue_destroy(void* queue) { delete static_cast<sofie_soa::entry::Queue*>(queue); }
 
-#ifdef SOFIE_SOA_SESSION
-using SofieSoaSession = SOFIE_SOA_SESSION<sofie_soa::entry::Acc>;
+/// The program-wide caching allocator of the queue's device (never destroyed).
+SOFIE_SOA_EXPORT void* sofie_allocator_default(void* queue) {
+  return &sofie_soa::memory::default_allocator(*static_cast<sofie_soa::entry::Queue*>(queue));
+}
+/// A caching allocator over `upstream` (an allocator handle), for the device of `queue`.
+SOFIE_SOA_EXPORT void* sofie_allocator_caching(void* queue, void* upstream, unsigned bin_growth, unsigned min_bin,
+                                               unsigned max_bin, std::uint64_t max_cached_bytes,
+                                               double max_cached_fraction, char* error, std::size_t error_size) {
+  using Caching = sofie_soa::memory::DeviceCachingAllocator<sofie_soa::entry::Queue>;
+  void* made = nullptr;
+  sofie_soa::entry::guarded(error, error_size, [&] {
+    auto& q = *static_cast<sofie_soa::entry::Queue*>(queue);
+    made = static_cast<sofie_soa::entry::Allocator*>(new Caching(
+        *static_cast<sofie_soa::entry::Allocator*>(upstream), alpaka::getMemBytes(alpaka::getDev(q)),
+        {bin_growth, min_bin, max_bin, static_cast<std::size_t>(max_cached_bytes), max_cached_fraction}));
+  });
+  return made;
+}
+/// An allocator calling `allocate` / `free` (C function pointers, e.g. ctypes callbacks).
+SOFIE_SOA_EXPORT void* sofie_allocator_callback(void* (*allocate)(std::size_t, void*),
+                                                void (*free)(void*, std::size_t, void*)) {
+  return static_cast<sofie_soa::entry::Allocator*>(
+      new sofie_soa::memory::CallbackAllocator<sofie_soa::entry::Queue>(allocate, free));
+}
+SOFIE_SOA_EXPORT void sofie_allocator_destroy(void* allocator) {
+  delete static_cast<sofie_soa::entry::Allocator*>(allocator);
+}
+SOFIE_SOA_EXPORT void sofie_allocator_stats(void* allocator, sofie_soa::memory::AllocatorStats* out) {
+  *out = static_cast<sofie_soa::entry::Allocator*>(allocator)->stats();
+}
+SOFIE_SOA_EXPORT void* sofie_allocator_allocate(void* allocator, std::size_t bytes, void* queue, char* error,
+                                                std::size_t error_size) {
+  void* ptr = nullptr;
+  sofie_soa::entry::guarded(error, error_size, [&] {
+    ptr = static_cast<sofie_soa::entry::Allocator*>(allocator)->allocate(bytes, *static_cast<sofie_soa::entry::Queue*>(queue));
+  });
+  return ptr;
+}
+SOFIE_SOA_EXPORT int sofie_allocator_free(void* allocator, void* ptr, std::size_t bytes, void* queue, char* error,
+                                          std::size_t error_size) {
+  return sofie_soa::entry::guarded(error, error_size, [&] {
+    static_cast<sofie_soa::entry::Allocator*>(allocator)->free(ptr, bytes, *static_cast<sofie_soa::entry::Queue*>(queue));
+  });
+}
 
-SOFIE_SOA_EXPORT void* sofie_session_create(void* queue, char* error, std::size_t error_size) {
-  try {
-    return new SofieSoaSession(alpaka::getDev(*static_cast<sofie_soa::entry::Queue*>(queue)));
-  } catch (std::exception const& e) {
-    sofie_soa::entry::report(e, error, error_size);
-    return nullptr;
-  }
+#ifdef SOFIE_SOA_SESSION
+using SofieSoaSession = SOFIE_SOA_SESSION<sofie_soa::entry::Acc, sofie_soa::entry::Queue>;
+
+SOFIE_SOA_EXPORT void* sofie_session_create(void* queue, void* allocator, char* error, std::size_t error_size) {
+  SofieSoaSession* session = nullptr;
+  sofie_soa::entry::guarded(error, error_size, [&] {
+    session = new SofieSoaSession(*static_cast<sofie_soa::entry::Queue*>(queue),
+                                  *static_cast<sofie_soa::entry::Allocator*>(allocator));
+  });
+  return session;
 }
 SOFIE_SOA_EXPORT void sofie_session_destroy(void* session) { delete static_cast<SofieSoaSession*>(session); }
 
-SOFIE_SOA_EXPORT int sofie_session_infer(void* session, void* queue, std::int64_t n, sofie_soa::kernels::FeatureRef const* const* inputs,
-                        sofie_soa::kernels::FeatureRef const* const* outputs, char* error, std::size_t error_size) {
-  try {
-    static_cast<SofieSoaSession*>(session)->infer(*static_cast<sofie_soa::entry::Queue*>(queue), n, inputs, outputs);
-    return 0;
-  } catch (std::exception const& e) {
-    return sofie_soa::entry::report(e, error, error_size);
-  }
+SOFIE_SOA_EXPORT int sofie_session_infer(void* session, void* queue, std::int64_t n,
+                                         sofie_soa::kernels::FeatureRef const* const* inputs,
+                                         sofie_soa::kernels::FeatureRef const* const* outputs, char* error,
+                                         std::size_t error_size) {
+  return sofie_soa::entry::guarded(error, error_size, [&] {
+    static_cast<SofieSoaSession const*>(session)->infer(*static_cast<sofie_soa::entry::Queue*>(queue), n, inputs,
+                                                        outputs);
+  });
 }
 #endif
 }

@@ -1,56 +1,69 @@
 // sofie_soa/runtime/session_base.hpp — what every generated session shares: its weights copied once to the
-// device, and a workspace for intermediate tensors that grows with the element count n.
+// device through an allocator, and a workspace per call from the same allocator (queue-ordered), so that a
+// session is immutable after construction and one session serves any number of threads and queues at once.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
 #include <alpaka/alpaka.hpp>
 
 #include "sofie_soa/alpaka/compat.hpp"
+#include "sofie_soa/memory/alpaka_memory.hpp"
 
 namespace sofie_soa::runtime {
 
-template <class TAcc> class SessionBase {
+template <class TAcc, class TQueue> class SessionBase {
  public:
-  using Device = alpaka::Dev<TAcc>;
-  using FloatBuf = alpaka::Buf<Device, float, compat::Dim1, compat::Idx>;
+  using Queue = TQueue;
+  using Allocator = memory::Allocator<TQueue>;
 
-  /// Copies `count` float32 weights from host memory to `device` (a blocking copy, once).
-  SessionBase(Device const& device, float const* weights, std::size_t count)
-      : device_(device), weights_(alloc(device, count)) {
-    if (count == 0) return;
-    alpaka::Queue<TAcc, alpaka::Blocking> queue(device_);
-    auto host = alpaka::createView(compat::host(), weights, alpaka::Vec<compat::Dim1, compat::Idx>(count));
-    alpaka::memcpy(queue, weights_, host);
+  /// Copies `count` float32 weights from host memory to the queue's device, into memory from `allocator` (which
+  /// must outlive the session), and waits for the copy.
+  SessionBase(TQueue& queue, Allocator& allocator, float const* weights, std::size_t count)
+      : queue_(queue), allocator_(allocator), weight_bytes_(count * sizeof(float)) {
+    weights_ = static_cast<float*>(allocator_.allocate(weight_bytes_, queue_));
+    const alpaka::Vec<compat::Dim1, compat::Idx> extent(count);
+    auto host = alpaka::createView(compat::host(), weights, extent);
+    auto device = alpaka::createView(alpaka::getDev(queue_), weights_, extent);
+    alpaka::memcpy(queue_, device, host);
+    alpaka::wait(queue_);
   }
+  ~SessionBase() { allocator_.free(weights_, weight_bytes_, queue_); }
+  SessionBase(SessionBase const&) = delete;
+  SessionBase& operator=(SessionBase const&) = delete;
 
-  Device const& device() const { return device_; }
+  Allocator& allocator() const { return allocator_; }
 
  protected:
-  float const* weights() const { return std::data(weights_); }
-
-  /// A workspace of at least `floats` float32 elements; reallocated (after waiting for `queue`) when too small.
-  template <class TQueue> float* workspace(TQueue& queue, std::size_t floats) {
-    if (!workspace_ || capacity_ < floats) {
-      alpaka::wait(queue);
-      workspace_.reset();
-      workspace_.emplace(alloc(device_, floats));
-      capacity_ = floats;
+  /// A workspace of `floats` float32 elements for work enqueued on `queue`, returned to the allocator (queue-
+  /// ordered: no wait) when this object goes out of scope.
+  class Workspace {
+   public:
+    Workspace(Allocator& allocator, TQueue& queue, std::size_t floats)
+        : allocator_(allocator), queue_(queue), bytes_(floats * sizeof(float)),
+          data_(bytes_ ? static_cast<float*>(allocator.allocate(bytes_, queue)) : nullptr) {}
+    ~Workspace() {
+      if (data_) allocator_.free(data_, bytes_, queue_);
     }
-    return std::data(*workspace_);
-  }
+    Workspace(Workspace const&) = delete;
+    Workspace& operator=(Workspace const&) = delete;
+    float* data() const { return data_; }
+
+   private:
+    Allocator& allocator_;
+    TQueue& queue_;
+    std::size_t bytes_;
+    float* data_;
+  };
+
+  float const* weights() const { return weights_; }
 
  private:
-  static FloatBuf alloc(Device const& device, std::size_t count) {
-    return alpaka::allocBuf<float, compat::Idx>(device, alpaka::Vec<compat::Dim1, compat::Idx>(count > 0 ? count : 1));
-  }
-
-  Device device_;
-  FloatBuf weights_;
-  std::optional<FloatBuf> workspace_;
-  std::size_t capacity_ = 0;
+  TQueue queue_;  // a handle to the construction queue: the weights are freed on it
+  Allocator& allocator_;
+  std::size_t weight_bytes_;
+  float* weights_ = nullptr;
 };
 
 }  // namespace sofie_soa::runtime

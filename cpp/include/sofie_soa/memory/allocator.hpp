@@ -1,0 +1,38 @@
+// sofie_soa/memory/allocator.hpp — the allocator interface every buffer the runtime creates goes through
+// (workspaces, weights on devices, SoA buffers), so that the host framework can own all memory, as CMS software
+// does with its caching allocator. Free of alpaka: TQueue is whatever identifies the ordering (an alpaka queue).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sofie_soa::memory {
+
+/// What an allocator reports. Bytes, not elements.
+///   requested_bytes: sum of the sizes callers asked for that are still live;
+///   live_bytes:      bytes of the blocks handed out and not yet freed (bin-rounded for the caching allocator);
+///   cached_bytes:    bytes of freed blocks kept for reuse;
+///   hits / misses:   allocations served from the cache / from the upstream (system) allocator;
+///   system_allocations / system_frees: calls made to the upstream allocator.
+struct AllocatorStats {
+  std::uint64_t requested_bytes = 0;
+  std::uint64_t live_bytes = 0;
+  std::uint64_t cached_bytes = 0;
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t system_allocations = 0;
+  std::uint64_t system_frees = 0;
+};
+
+/// A queue-ordered allocator of one device's memory. allocate(bytes, queue) returns memory usable by work enqueued
+/// on `queue` from now on (throws std::bad_alloc when there is none); free(ptr, bytes, queue) returns it once the
+/// work enqueued on `queue` so far has completed — the caller need not wait. Implementations are thread-safe.
+template <class TQueue> class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  virtual void* allocate(std::size_t bytes, TQueue& queue) = 0;
+  virtual void free(void* ptr, std::size_t bytes, TQueue& queue) = 0;
+  virtual AllocatorStats stats() const = 0;
+};
+
+}  // namespace sofie_soa::memory

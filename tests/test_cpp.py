@@ -1,0 +1,76 @@
+"""Builds the C++ tests (cpp/tests) against the installed CMake package — the SoA core, the caching allocator,
+the kernels, and a session header emitted ahead of time by ``python -m sofie_soa emit`` — in C++17 and C++20,
+runs them with CTest, and checks the C++ session's outputs against onnxruntime and its thread safety."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sofie_soa import paths
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "examples" / "models" / "track_mlp.onnx"
+pytestmark = pytest.mark.skipif(shutil.which("cmake") is None, reason="needs cmake to build the C++ tests")
+
+
+def _cli(*args) -> str:
+    return subprocess.run([sys.executable, "-m", "sofie_soa", *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cpp")
+    _cli("emit", str(MODEL), "-o", str(root / "session" / "session.hpp"), "--name", "session")
+    alpaka, boost = _cli("--alpaka-include-dirs").split(";")
+    build = root / "build"
+    subprocess.run(["cmake", "-S", ROOT / "cpp" / "tests", "-B", build, f"-Dsofie_soa_DIR={_cli('--cmake-dir')}",
+                    f"-DSOFIE_SOA_ALPAKA_INCLUDE_DIR={alpaka}", f"-DSOFIE_SOA_BOOST_INCLUDE_DIR={boost}",
+                    f"-DSESSION_HEADER_DIR={root / 'session'}", "-DCMAKE_BUILD_TYPE=Release"],
+                   check=True, capture_output=True)
+    result = subprocess.run(["cmake", "--build", build, "-j2"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return build
+
+
+def test_cpp_unit_tests_pass_in_cxx17_and_cxx20(build):
+    result = subprocess.run(["ctest", "--output-on-failure"], cwd=build, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # layout, SoA view, caching allocator, kernels, session: 5 programs x 2 standards
+    assert re.search(r"100% tests passed.* out of 10\b", result.stdout), result.stdout
+
+
+def _tracks(n: int) -> np.ndarray:
+    """The gathered [n, 6] features test_session.cpp fills its SoA with (pt, eta, nHits, phi, state[0..1])."""
+    i = np.arange(n, dtype=np.int64)
+    value = lambda f: ((i * 37 + f * 11) % 101) / 50.0 - 1.0  # noqa: E731
+    return np.stack([value(0), value(1), (i * 7 + 3) % 15, value(3), value(4), value(5)], axis=1).astype(np.float32)
+
+
+@pytest.mark.parametrize("std", [17, 20])
+def test_emitted_header_matches_onnxruntime_on_an_soa_buffer(build, std):
+    import onnxruntime as ort
+    n = 1000
+    out = subprocess.run([build / f"test_session_cxx{std}", "infer", str(n)], check=True, capture_output=True,
+                         text=True).stdout
+    got = np.array([[float(v) for v in line.split()] for line in out.splitlines()], dtype=np.float32)
+    reference = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"]).run(None, {"features": _tracks(n)})[0]
+    assert got.shape == reference.shape
+    np.testing.assert_allclose(got, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_one_session_from_8_threads_is_bitwise_equal_to_serial_runs(build):
+    result = subprocess.run([build / "test_session_cxx17", "stress", "8", "1000"], capture_output=True, text=True)
+    assert result.returncode == 0 and " 0 mismatches" in result.stdout, result.stdout + result.stderr
+
+
+def test_cli_prints_cmake_dir_holding_the_package_config():
+    cmake_dir = Path(_cli("--cmake-dir"))
+    assert (cmake_dir / "sofie_soaConfig.cmake").is_file()
+    assert (cmake_dir / "sofie_soaTargets.cmake").is_file()
+    assert (paths.include_dir() / "sofie_soa" / "core.hpp").is_file()
