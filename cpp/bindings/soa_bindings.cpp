@@ -3,6 +3,8 @@
 #include <cstring>
 #include <memory>
 
+#include <unistd.h>
+
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -10,6 +12,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
+#include "sofie_soa/memory/caching_allocator.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -23,15 +26,40 @@ nb::dlpack::dtype dlpack_dtype(DType t) {
   return {static_cast<std::uint8_t>(dlpack_code(t)), static_cast<std::uint8_t>(size_of(t) * 8), 1};
 }
 
-struct AlignedFree {
-  void operator()(std::byte* p) const { std::free(p); }
+/// The host allocator behind SoA.allocate: a CMS-style caching allocator (sofie_soa/memory/caching_allocator.hpp)
+/// over aligned_alloc. Host buffers have no queue: a freed block is reusable at once.
+struct HostQueue {
+  bool operator==(HostQueue const&) const { return true; }
 };
+struct HostEvents {
+  struct Event {};
+  static Event record(HostQueue&) { return {}; }
+  static bool done(Event const&) { return true; }
+};
+constexpr std::size_t kHostAlignment = 256;  // every block; layouts with a larger alignment bypass the cache
+
+struct HostSystemAllocator final : memory::Allocator<HostQueue> {
+  void* allocate(std::size_t bytes, HostQueue&) override {
+    void* p = std::aligned_alloc(kHostAlignment, align_size(std::max<std::size_t>(bytes, 1), kHostAlignment));
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void free(void* p, std::size_t, HostQueue&) override { std::free(p); }
+  memory::AllocatorStats stats() const override { return {}; }
+};
+
+memory::CachingAllocator<HostQueue, HostEvents>& host_allocator() {
+  static HostSystemAllocator system;
+  static auto* caching = new memory::CachingAllocator<HostQueue, HostEvents>(
+      system, static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)));
+  return *caching;  // never destroyed: SoA objects may be freed at interpreter exit
+}
 
 /// An SoA collection: a layout over one buffer of at least layout.byte_size(n) bytes, either owned
 /// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object.
 struct SoA {
   std::shared_ptr<const Layout> layout;
-  std::unique_ptr<std::byte, AlignedFree> owned;
+  std::shared_ptr<std::byte> owned;
   nb::ndarray<nb::ro> borrowed;
   std::size_t capacity = 0;
   bool writable = true;
@@ -48,14 +76,37 @@ struct Tensor {
   bool writable;
 };
 
-std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n) {
+/// Owned, zero-filled memory of at least layout.byte_size(n) bytes from `allocator`: None for the host caching
+/// allocator, else a Python object with allocate(nbytes, queue) -> address and free(address, nbytes, queue).
+std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object allocator) {
   const std::size_t bytes = layout.byte_size(n);
   const std::size_t cap = align_size(std::max<std::size_t>(bytes, 1), layout.alignment());
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(layout.alignment(), cap));
-  if (!p) throw std::bad_alloc();
-  std::unique_ptr<std::byte, AlignedFree> mem(p);
-  std::memset(p, 0, cap);
-  auto soa = std::make_unique<SoA>(std::make_shared<Layout>(layout), p, cap, n, true);
+  std::shared_ptr<std::byte> mem;
+  if (!allocator.is_none()) {
+    const auto address = nb::cast<std::uintptr_t>(allocator.attr("allocate")(cap, nb::none()));
+    if (address == 0 || address % layout.alignment() != 0)
+      throw std::invalid_argument("the allocator returned address " + std::to_string(address) + " for " +
+                                  std::to_string(cap) + " bytes, not aligned to the layout's " +
+                                  std::to_string(layout.alignment()) + " bytes");
+    mem.reset(reinterpret_cast<std::byte*>(address), [allocator, cap](std::byte* p) {
+      nb::gil_scoped_acquire gil;
+      try {
+        allocator.attr("free")(reinterpret_cast<std::uintptr_t>(p), cap, nb::none());
+      } catch (nb::python_error& e) {
+        e.discard_as_unraisable("sofie_soa.SoA: allocator.free");
+      }
+    });
+  } else if (layout.alignment() <= kHostAlignment) {
+    HostQueue queue;
+    mem.reset(static_cast<std::byte*>(host_allocator().allocate(cap, queue)),
+              [cap](std::byte* p) { HostQueue q; host_allocator().free(p, cap, q); });
+  } else {
+    auto* p = static_cast<std::byte*>(std::aligned_alloc(layout.alignment(), cap));
+    if (!p) throw std::bad_alloc();
+    mem.reset(p, [](std::byte* q) { std::free(q); });
+  }
+  std::memset(mem.get(), 0, cap);
+  auto soa = std::make_unique<SoA>(std::make_shared<Layout>(layout), mem.get(), cap, n, true);
   soa->owned = std::move(mem);
   return soa;
 }
@@ -154,14 +205,28 @@ nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_vers
 }  // namespace
 
 void bind_soa(nb::module_& m) {
+  m.def("host_allocator_stats", [] {
+    const memory::AllocatorStats s = host_allocator().stats();
+    nb::dict d;
+    d["requested_bytes"] = s.requested_bytes;
+    d["live_bytes"] = s.live_bytes;
+    d["cached_bytes"] = s.cached_bytes;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["system_allocations"] = s.system_allocations;
+    d["system_frees"] = s.system_frees;
+    return d;
+  }, "Statistics of the host caching allocator behind SoA.allocate (bytes and counts).");
   nb::class_<SoA>(m, "SoA", nb::is_weak_referenceable(),
                   "An SoA collection: a Layout over one buffer holding n elements.\n\n"
                   "Make one with SoA.allocate(layout, n) (zero-filled memory owned by the object) or\n"
                   "SoA.wrap(obj, layout, n) (any DLPack or buffer-protocol object, no copy). soa['x'] is a\n"
                   "zero-copy NumPy view of a member, soa.tensor([...]) a logical [n, F] tensor.")
-      .def_static("allocate", &allocate, "layout"_a, "n"_a,
-                  "Allocates layout.byte_size(n) zero-filled bytes aligned to layout.alignment.\n"
-                  "ValueError unless 0 <= n < 2**31.")
+      .def_static("allocate", &allocate, "layout"_a, "n"_a, "allocator"_a = nb::none(),
+                  "Allocates layout.byte_size(n) zero-filled bytes aligned to layout.alignment, from `allocator`:\n"
+                  "None for the host caching allocator (sofie_soa.host_allocator_stats()), else an object with\n"
+                  "allocate(nbytes, queue) -> address and free(address, nbytes, queue) (queue is None here).\n"
+                  "ValueError unless 0 <= n < 2**31, or if the allocator's address is misaligned.")
       .def_static("wrap", &wrap, "obj"_a.noconvert(), "layout"_a, "n"_a, "writable"_a = true,
                   "Lays `layout` over the memory of `obj` (DLPack or buffer protocol) without copying; the\n"
                   "memory stays alive as long as this SoA or any view of it.\n\n"

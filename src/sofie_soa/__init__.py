@@ -4,7 +4,8 @@ The SoA core (layouts byte-compatible with CMS ``GENERATE_SOA_LAYOUT``, buffers,
 interop) is implemented in C++ (``cpp/include/sofie_soa``) and bound by nanobind as ``sofie_soa._core``.
 """
 
-from sofie_soa._core import Layout, Member, MemberKind, SoA, Tensor, column, eigen_column, scalar
+from sofie_soa._core import (Layout, Member, MemberKind, SoA, Tensor, column, eigen_column, host_allocator_stats,
+                             scalar)
 
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.runtime.build import BuildError
@@ -16,4 +17,4 @@ __version__ = "0.1.0"
 
 __all__ = ["BuildError", "CachingAllocator", "Layout", "Member", "MemberKind", "Model", "ModelError", "Queue", "SoA", "Tensor",
            "UnsupportedOperator", "column", "compile", "default_allocator", "eigen_column",
-           "scalar"]
+           "host_allocator_stats", "scalar"]

@@ -1,0 +1,50 @@
+"""The dense models the benchmarks run, built with onnx.helper (random weights, fixed seed, dynamic batch N):
+
+  trigger_mlp   16 -> 32 -> 32 -> 1, ReLU, sigmoid head (a trigger-sized classifier)
+  sofie_linear  100 -> 50 -> 50 -> 50 -> 50 -> 10, ReLU (SOFIE's Linear benchmark shape)
+  track_mlp     the bundled examples/models/track_mlp.onnx (6 -> 32 -> 16 -> 1, exported by PyTorch)
+"""
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dense_mlp(widths, head: str | None = None, seed: int = 0) -> onnx.ModelProto:
+    """Gemm + ReLU layers through `widths`, no activation after the last Gemm unless `head` (an ONNX op)."""
+    rng = np.random.default_rng(seed)
+    nodes, inits, name = [], [], "x"
+    for i, (k, n) in enumerate(zip(widths, widths[1:])):
+        inits += [numpy_helper.from_array((rng.normal(size=(n, k)) / np.sqrt(k)).astype(np.float32), f"w{i}"),
+                  numpy_helper.from_array(rng.normal(scale=0.1, size=n).astype(np.float32), f"b{i}")]
+        nodes.append(helper.make_node("Gemm", [name, f"w{i}", f"b{i}"], [f"g{i}"], transB=1))
+        name = f"g{i}"
+        if i < len(widths) - 2:
+            nodes.append(helper.make_node("Relu", [name], [f"r{i}"]))
+            name = f"r{i}"
+    if head:
+        nodes.append(helper.make_node(head, [name], ["head"]))
+        name = "head"
+    nodes.append(helper.make_node("Identity", [name], ["y"]))
+    graph = helper.make_graph(nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", widths[0]])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", widths[-1]])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+def models() -> dict[str, bytes]:
+    """name -> serialized ONNX model."""
+    return {
+        "trigger_mlp": dense_mlp([16, 32, 32, 1], head="Sigmoid").SerializeToString(),
+        "sofie_linear": dense_mlp([100, 50, 50, 50, 50, 10]).SerializeToString(),
+        "track_mlp": (ROOT / "examples" / "models" / "track_mlp.onnx").read_bytes(),
+    }
+
+
+def inputs(model: bytes, n: int, seed: int = 0) -> np.ndarray:
+    """A float32 [n, F] input for `model`."""
+    dims = onnx.load_from_string(model).graph.input[0].type.tensor_type.shape.dim
+    return np.random.default_rng(seed).normal(size=(n, dims[1].dim_value)).astype(np.float32)
