@@ -8,6 +8,7 @@ one float32 weight array. Reshape-like operators alias their input's storage whe
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -128,7 +129,7 @@ def lower(graph: Graph) -> Plan:
         args = [None if not i else _tensor(plan, graph, ctx, i) for i in node.inputs]
         while args and args[-1] is None:
             args.pop()
-        fn(ctx, *args, **node.attrs)
+        fn(ctx, *args, **_keywords(fn, node, ctx))
     for j, name in enumerate(graph.outputs):
         if plan.outputs[j] is None:
             raise ModelError(f"graph output '{name}' is not computed by any node (a constant or an input)")
@@ -137,6 +138,22 @@ def lower(graph: Graph) -> Plan:
                              f"count first")
         features(plan.outputs[j][1])
     return plan
+
+
+def _keywords(fn, node, ctx) -> dict:
+    """The node's attributes as keyword arguments of its operator function; an attribute whose name is a Python
+    name in the function's module (broadcast) is spelled with a trailing underscore. ModelError names an
+    attribute the function does not know."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return dict(node.attrs)
+    keywords = {}
+    for name, value in node.attrs.items():
+        key = name if name in params else name + "_"
+        if key not in params:
+            raise ModelError(f"{ctx.where}: attribute '{name}' of {node.op_type} (opset {ctx.opset}) is not supported")
+        keywords[key] = value
+    return keywords
 
 
 def _tensor(plan, graph, ctx, name) -> Tensor:

@@ -21,7 +21,8 @@ def _dense(ctx, A, weight_nk, bias_n, activation):
 
 
 @op("Gemm")
-def Gemm(ctx, A, B, C=None, *, alpha=1.0, beta=1.0, transA=0, transB=0, activation=None):
+def Gemm(ctx, A, B, C=None, *, alpha=1.0, beta=1.0, transA=0, transB=0, broadcast_=1, activation=None):
+    """Gemm; opset < 7's `broadcast` flag changes nothing here: C is broadcast over rows either way."""
     if B.value is None or (C is not None and C.value is None) or transA:
         raise ModelError(f"{ctx.where}: Gemm is supported with a constant B (and C) and transA = 0")
     w = B.value.astype(np.float64)

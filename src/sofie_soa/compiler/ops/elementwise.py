@@ -1,6 +1,6 @@
 """Element-wise operators: unary activations and math, binary arithmetic with broadcasting."""
 
-from sofie_soa.compiler.ops import op
+from sofie_soa.compiler.ops import Tensor, op
 from sofie_soa.compiler.ops.shapes import broadcast
 
 SELU_ALPHA = 1.67326319217681884765625
@@ -49,7 +49,12 @@ def Clip(ctx, input, min=None, max=None, **attrs):
 
 
 def _binary(kind):
-    def lower(ctx, A, B):
+    def lower(ctx, A, B, *, broadcast_=0, axis=None):
+        """Opset < 7 spells unidirectional broadcasting with broadcast=1 and aligns B at `axis` (default: right)."""
+        if broadcast_ and axis is not None:
+            rank = len(A.shape)
+            axis = axis % rank
+            B = Tensor(B.name, tuple(B.shape) + (1,) * (rank - axis - len(B.shape)), B.value)
         shape = broadcast(A.shape, B.shape, ctx.where)
         out = ctx.output(0, shape)
         ctx.launch("binary", a=ctx.read(A), b=ctx.read(B), y=out, count=shape, kind=kind,
