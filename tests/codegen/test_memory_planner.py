@@ -2,7 +2,6 @@
 and in-place reuse for element-wise operators."""
 
 import numpy as np
-import onnx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
