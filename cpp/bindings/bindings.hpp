@@ -1,16 +1,44 @@
 // Declarations shared by the nanobind translation units of the private module sofie_soa._core.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 
 #include "sofie_soa/core.hpp"
 
 namespace sofie_soa::bindings {
+namespace nb = nanobind;
+
+/// An SoA collection: a layout over one buffer of at least layout.byte_size(n) bytes, either owned
+/// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object.
+struct SoA {
+  std::shared_ptr<const Layout> layout;
+  std::shared_ptr<std::byte> owned;
+  nb::ndarray<nb::ro> borrowed;
+  std::size_t capacity = 0;
+  bool writable = true;
+  SoAView view;
+
+  SoA(std::shared_ptr<const Layout> l, std::byte* base, std::size_t cap, std::int64_t n, bool w)
+      : layout(std::move(l)), capacity(cap), writable(w), view(base, cap, *layout, n) {}
+};
+
+/// A logical [n, F] tensor over members of one SoA; keeps the SoA alive.
+struct Tensor {
+  nb::object soa;
+  TensorView view;
+  bool writable;
+};
 
 /// A dtype given from Python as a name ("float32") or anything numpy.dtype() accepts (np.float32, "f4").
 DType dtype_from_python(nanobind::handle obj);
 
 void bind_layout(nanobind::module_& m);
 void bind_soa(nanobind::module_& m);
+void bind_run(nanobind::module_& m);
 
 }  // namespace sofie_soa::bindings

@@ -55,27 +55,6 @@ memory::CachingAllocator<HostQueue, HostEvents>& host_allocator() {
   return *caching;  // never destroyed: SoA objects may be freed at interpreter exit
 }
 
-/// An SoA collection: a layout over one buffer of at least layout.byte_size(n) bytes, either owned
-/// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object.
-struct SoA {
-  std::shared_ptr<const Layout> layout;
-  std::shared_ptr<std::byte> owned;
-  nb::ndarray<nb::ro> borrowed;
-  std::size_t capacity = 0;
-  bool writable = true;
-  SoAView view;
-
-  SoA(std::shared_ptr<const Layout> l, std::byte* base, std::size_t cap, std::int64_t n, bool w)
-      : layout(std::move(l)), capacity(cap), writable(w), view(base, cap, *layout, n) {}
-};
-
-/// A logical [n, F] tensor over members of one SoA; keeps the SoA alive.
-struct Tensor {
-  nb::object soa;
-  TensorView view;
-  bool writable;
-};
-
 /// Owned, zero-filled memory of at least layout.byte_size(n) bytes from `allocator`: None for the host caching
 /// allocator, else a Python object with allocate(nbytes, queue) -> address and free(address, nbytes, queue).
 std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object allocator) {

@@ -27,7 +27,7 @@ template <class TAcc> struct Suite {
     CHECK(u8[1] == 200 && f64[1] == 0.25);
   }
 
-  // y = relu(x W^T + b) over features of four dtypes: float32 and int32 columns, a float64 column read every
+  // y = relu(x W^T + b) over features of four dtypes (to rounding: the kernel may contract into FMAs): float32 and int32 columns, a float64 column read every
   // second element (an Eigen-like stride), a broadcast float32 scalar.
   void dense() {
     const std::int64_t n = 37;
@@ -47,8 +47,9 @@ template <class TAcc> struct Suite {
     const float w[2 * 4] = {0.5f, -0.25f, 1.f, 0.1f, -1.f, 0.2f, 0.3f, -0.05f};
     const float bias[2] = {0.1f, -0.2f};
     std::vector<float> y(2 * n, -7.f);
-    compat::launch<TAcc>(queue, n, kernels::DenseKernel{}, kernels::StridedIn{in, 4}, kernels::DenseOut{y.data(), 2},
-                         w, bias, std::int64_t{4}, std::int64_t{2}, kernels::Unary{kernels::UnaryKind::relu});
+    const auto chain = kernels::dense_chain(kernels::DenseLayer{4, 2, w, bias, kernels::Unary{kernels::UnaryKind::relu}});
+    compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
+                         kernels::StridedIn{in, 4}, kernels::DenseOut{y.data(), 2}, chain);
     alpaka::wait(queue);
     bool same = true;
     for (std::int64_t i = 0; i < n; ++i)
@@ -57,9 +58,58 @@ template <class TAcc> struct Suite {
         float sum = 0.f;
         for (int k = 0; k < 4; ++k) sum += x[k] * w[j * 4 + k];
         sum += bias[j];
-        same = same && y[i * 2 + j] == (sum > 0.f ? sum : 0.f);
+        same = same && std::abs(y[i * 2 + j] - (sum > 0.f ? sum : 0.f)) <= 1e-6f * (1 + std::abs(sum));
       }
     CHECK(same);
+  }
+
+  // A chain of two layers in one launch (the hidden layer never leaves the thread): ReLU then sigmoid.
+  void dense_chain() {
+    const std::int64_t n = 21;
+    std::vector<float> x(n * 3), y(n, -1.f);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 5) * 0.5f - 1.f;
+    const float w1[5 * 3] = {1, -1, 0.5f, 0.2f, 0.3f, -0.4f, -1, 1, 1, 0.7f, 0, -0.2f, 0.1f, 0.1f, 0.1f};
+    const float b1[5] = {0.1f, -0.1f, 0, 0.2f, 0};
+    const float w2[5] = {0.5f, -0.25f, 1, 0.75f, -1};
+    const auto chain =
+        kernels::dense_chain(kernels::DenseLayer{3, 5, w1, b1, kernels::Unary{kernels::UnaryKind::relu}},
+                             kernels::DenseLayer{5, 1, w2, nullptr, kernels::Unary{kernels::UnaryKind::sigmoid}});
+    compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
+                         kernels::DenseIn{x.data(), 3}, kernels::DenseOut{y.data(), 1}, chain);
+    alpaka::wait(queue);
+    bool close = true;
+    for (std::int64_t i = 0; i < n; ++i) {
+      double out = 0;
+      for (int j = 0; j < 5; ++j) {
+        double h = b1[j];
+        for (int k = 0; k < 3; ++k) h += static_cast<double>(x[i * 3 + k]) * w1[j * 3 + k];
+        out += (h > 0 ? h : 0) * w2[j];
+      }
+      close = close && std::abs(y[i] - 1 / (1 + std::exp(-out))) < 1e-6;
+    }
+    CHECK(close);
+  }
+
+  // Wide layers: K beyond the tiled limit (read in place), N not a multiple of the column tile, no bias.
+  void dense_wide() {
+    const std::int64_t n = 11, k_dim = kernels::DenseKernel::kMaxWidth + 3, n_dim = 7;
+    std::vector<float> x(n * k_dim), w(n_dim * k_dim), y(n * n_dim);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 13) * 0.25f - 1.f;
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 7) * 0.125f - 0.375f;
+    for (std::int64_t k : {k_dim, std::int64_t{5}}) {
+      const auto chain = kernels::dense_chain(kernels::DenseLayer{k, n_dim, w.data(), nullptr, kernels::Unary{}});
+      compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
+                           kernels::DenseIn{x.data(), k}, kernels::DenseOut{y.data(), n_dim}, chain);
+      alpaka::wait(queue);
+      bool same = true;
+      for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < n_dim; ++j) {
+          float sum = 0.f;
+          for (std::int64_t kk = 0; kk < k; ++kk) sum += x[i * k + kk] * w[j * k + kk];
+          same = same && std::abs(y[i * n_dim + j] - sum) <= 1e-5f * (1 + std::abs(sum));
+        }
+      CHECK(same);
+    }
   }
 
   float unary(kernels::UnaryKind kind, float x, float alpha = 0.f, float beta = 0.f) {
@@ -143,6 +193,8 @@ template <class TAcc> struct Suite {
   void run() {
     accessors();
     dense();
+    dense_wide();
+    dense_chain();
     unaries();
     binary();
     softmax();

@@ -67,10 +67,13 @@ def _launch(kernel: str, a: dict, plan: Plan) -> str:
     read = lambda key: _accessor(a[key], plan, write=False)  # noqa: E731
     write = lambda key: _accessor(a[key], plan, write=True)  # noqa: E731
     if kernel == "dense":
-        bias = "nullptr" if a["bias"] is None else f"w + {_linear(*a['bias'].storage.offset)}"
-        return (f"compat::launch<TAcc>(queue, {_count(a['rows'])}, kernels::DenseKernel{{}}, {read('x')}, "
-                f"{write('y')}, w + {_linear(*a['weight'].storage.offset)}, {bias}, std::int64_t{{{a['k']}}}, "
-                f"std::int64_t{{{a['n']}}}, {_unary(a['epilogue'])});")
+        rows = _count(a["rows"])
+        layers = ", ".join(
+            f"kernels::DenseLayer{{{_dim(layer.k)}, {_dim(layer.n)}, w + {_linear(*layer.weight.storage.offset)}, "
+            f"{'nullptr' if layer.bias is None else f'w + {_linear(*layer.bias.storage.offset)}'}, "
+            f"{_unary(layer.epilogue)}}}" for layer in a["layers"])
+        return (f"compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>({rows}), kernels::DenseKernel{{}}, "
+                f"{rows}, {read('x')}, {write('y')}, kernels::dense_chain({layers}));")
     if kernel == "unary":
         return (f"compat::launch<TAcc>(queue, {_count(a['count'])}, kernels::UnaryKernel{{}}, {read('x')}, "
                 f"{write('y')}, {_unary(a['op'])});")

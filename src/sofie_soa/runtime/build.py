@@ -19,7 +19,8 @@ from sofie_soa.runtime.cache import cache_root
 
 log = logging.getLogger("sofie_soa")
 
-OPT_FLAGS = ("-std=c++17", "-O2", "-fPIC", "-shared", "-fvisibility=hidden")
+# -march=native: sessions are compiled on the machine that runs them (the flags are part of the cache key).
+OPT_FLAGS = ("-std=c++17", "-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden")
 
 
 class BuildError(RuntimeError):

@@ -12,7 +12,8 @@ import numpy as np
 from sofie_soa import _core
 from sofie_soa.codegen.emitter import emit_header
 from sofie_soa.codegen.lowering import features, lower
-from sofie_soa.codegen.memory_planner import memory_report, plan_memory
+from sofie_soa.codegen import PLAN_PASSES
+from sofie_soa.codegen.memory_planner import memory_report
 from sofie_soa.compiler import frontend, passes
 from sofie_soa.compiler.ir import N
 from sofie_soa.runtime.backends import backend as find_backend
@@ -23,15 +24,12 @@ _ENTRY = ('#include "session.hpp"\n#define SOFIE_SOA_TAG {tag}\n#define SOFIE_SO
           '#include "sofie_soa/runtime/c_entry.hpp"\n')
 
 
-class FeatureRef(ctypes.Structure):
-    """Mirror of sofie_soa::kernels::FeatureRef: address, element stride, DType code."""
-    _fields_ = [("data", ctypes.c_void_p), ("stride", ctypes.c_int64), ("dtype", ctypes.c_uint8)]
-
-
 def generate(model, name: str = "model"):
     """(header text, plan) of the session for `model` (path, bytes or onnx.ModelProto)."""
     graph = passes.optimize(frontend.to_ir(frontend.load_model(model)))
-    plan = plan_memory(lower(graph))
+    plan = lower(graph)
+    for plan_pass in PLAN_PASSES:
+        plan = plan_pass(plan)
     namespace = "sofie_soa_generated::" + "".join(c if c.isalnum() else "_" for c in name)
     return emit_header(plan, namespace, name), plan, namespace
 
@@ -59,6 +57,12 @@ class Model:
         self.input_shapes = [s for _, s, _ in plan.inputs]
         self.output_shapes = [s for _, s in plan.outputs]
         self._plan = plan
+        self._signature = _core.Signature(self.input_names, self.output_names,
+                                          [features(s) for s in self.input_shapes],
+                                          [features(s) for s in self.output_shapes],
+                                          [-1 if s[0] == N else s[0] for s in self.input_shapes])
+        self._infer_fn = ctypes.cast(lib.sofie_session_infer, ctypes.c_void_p).value
+        self._wait_fn = ctypes.cast(lib.sofie_queue_wait, ctypes.c_void_p).value
         self._sessions = {}
         self._lock = threading.Lock()
 
@@ -83,40 +87,6 @@ class Model:
         for handle, _ in getattr(self, "_sessions", {}).values():
             self._lib.sofie_session_destroy(handle)
 
-    def _bind(self, value, name: str, shape: tuple, writable: bool):
-        """(n, FeatureRef array, keep-alive) of an input or output given as a sofie_soa Tensor or a DLPack array."""
-        want = features(shape)
-        if isinstance(value, _core.Tensor):
-            if writable and not value.writable:
-                raise ValueError(f"output '{name}': the SoA view is read-only")
-            feats = [(address, dtype, stride) for _, dtype, address, stride in value.features]
-            n, keep = value.n, value
-        else:
-            array = np.from_dlpack(value)
-            if writable and not array.flags.writeable:
-                raise ValueError(f"output '{name}': the array is read-only")
-            if array.ndim == 0:
-                raise ValueError(f"'{name}': a 0-d array has no element dimension")
-            n, item = array.shape[0], array.itemsize
-            if any(s % item for s in array.strides):
-                raise ValueError(f"'{name}': strides {array.strides} are not multiples of the itemsize {item}")
-            trailing = array.shape[1:]
-            feats = []
-            for index in np.ndindex(*trailing):
-                offset = sum(i * s for i, s in zip(index, array.strides[1:]))
-                feats.append((array.ctypes.data + offset, array.dtype.name, array.strides[0] // item))
-            keep = array
-        if len(feats) != want:
-            raise ValueError(f"'{name}' has {len(feats)} features, the model expects {want} (shape {shape})")
-        refs = (FeatureRef * max(len(feats), 1))()
-        for i, (address, dtype, stride) in enumerate(feats):
-            if dtype not in _core.DTYPE_CODES:
-                raise ValueError(f"'{name}': dtype {dtype} has no conversion to float")
-            if writable and dtype == "float16":
-                raise ValueError(f"output '{name}': float16 output columns are not supported; use float32 or float64")
-            refs[i] = FeatureRef(address, stride, _core.DTYPE_CODES[dtype])
-        return n, refs, keep
-
     @staticmethod
     def _as_dict(value, names, what):
         if isinstance(value, dict):
@@ -135,33 +105,19 @@ class Model:
         inputs: a sofie_soa Tensor (soa.tensor([...])) or any DLPack array of shape [n, ...], or a dict keyed by
         ONNX input name. out: the same for outputs (written in place); without it, new float32 NumPy arrays are
         returned. Returns the outputs (one, or a dict for several). Every check runs before anything is
-        enqueued: ValueError for a feature count, n, dtype or writability mismatch; ValueError for a queue of
-        another backend."""
+        enqueued (sofie_soa._core.run): ValueError for a feature count, n, dtype or writability mismatch, and
+        for a queue of another backend."""
         if not isinstance(queue, Queue) or queue.backend != self.backend:
             raise ValueError(f"the queue is a {getattr(queue, 'backend', type(queue).__name__)} queue, the model "
                              f"was compiled for {self.backend}")
         given = self._as_dict(inputs, self.input_names, "inputs")
-        bound = [self._bind(given[name], name, shape, False) for name, shape in zip(self.input_names, self.input_shapes)]
-        n = bound[0][0] if bound else 0
-        for (m, _, _), name, shape in zip(bound, self.input_names, self.input_shapes):
-            if m != n:
-                raise ValueError(f"input '{name}' has n = {m}, input '{self.input_names[0]}' has n = {n}")
-            if shape[0] != N and m != shape[0]:
-                raise ValueError(f"input '{name}' has n = {m}; the model has a fixed batch of {shape[0]}")
         if out is None:
+            first = given[self.input_names[0]]
+            n = first.n if isinstance(first, _core.Tensor) else len(np.from_dlpack(first))
             outputs = {name: np.zeros((n,) + tuple(shape[1:]), np.float32)
                        for name, shape in zip(self.output_names, self.output_shapes)}
         else:
             outputs = self._as_dict(out, self.output_names, "out")
-        out_bound = [self._bind(outputs[name], name, shape, True) for name, shape in zip(self.output_names,
-                                                                                         self.output_shapes)]
-        for (m, _, _), name in zip(out_bound, self.output_names):
-            if m != n:
-                raise ValueError(f"output '{name}' has n = {m}, the inputs have n = {n}")
-        in_ptrs = (ctypes.c_void_p * max(len(bound), 1))(*[ctypes.addressof(r) for _, r, _ in bound])
-        out_ptrs = (ctypes.c_void_p * max(len(out_bound), 1))(*[ctypes.addressof(r) for _, r, _ in out_bound])
-        error = ctypes.create_string_buffer(1024)
-        if self._lib.sofie_session_infer(self._session(queue), queue.handle, n, in_ptrs, out_ptrs, error, len(error)):
-            raise RuntimeError(f"inference of {self.name} failed: {error.value.decode()}")
-        queue.wait()
+        _core.run(self._signature, self._infer_fn, self._wait_fn, self._session(queue), queue.handle,
+                  [given[name] for name in self.input_names], [outputs[name] for name in self.output_names])
         return outputs[self.output_names[0]] if len(self.output_names) == 1 else outputs

@@ -50,6 +50,10 @@ template <class TAcc> constexpr bool is_gpu() {
 #endif
 }
 
+/// Whether work enqueued on TQueue has completed when enqueue returns (alpaka::Blocking queues).
+template <class TQueue>
+inline constexpr bool is_blocking = std::is_same_v<TQueue, alpaka::Queue<alpaka::Dev<TQueue>, alpaka::Blocking>>;
+
 /// The queue a session uses unless told otherwise: blocking on CPUs, non-blocking on GPUs (as CMS does).
 template <class TAcc>
 using DefaultQueue = alpaka::Queue<TAcc, std::conditional_t<is_gpu<TAcc>(), alpaka::NonBlocking, alpaka::Blocking>>;
@@ -65,7 +69,7 @@ template <class TAcc> alpaka::WorkDivMembers<Dim1, Idx> work_division(std::int64
     const Idx blocks = std::min<Idx>((n + threads - 1) / threads, Idx{1} << 16);
     return alpaka::WorkDivMembers<Dim1, Idx>(Vec(blocks), Vec(threads), Vec(Idx{1}));
   } else {
-    const Idx workers = std::max<Idx>(1, std::thread::hardware_concurrency());
+    static const Idx workers = std::max<Idx>(1, std::thread::hardware_concurrency());  // reads sysfs: once
 #if defined(ALPAKA_ACC_CPU_B_SEQ_T_THREADS_ENABLED)
     if constexpr (alpaka::accMatchesTags<TAcc, alpaka::TagCpuThreads>) {
       const Idx threads = std::min(workers, n);

@@ -92,10 +92,37 @@ ALPAKA_FN_HOST_ACC inline void store_feature(FeatureRef const& f, std::int64_t r
   }
 }
 
+/// out[r] = feature f of rows first + r, r < count, converted to float: the dtype dispatched once, not per row.
+ALPAKA_FN_HOST_ACC inline void load_rows(FeatureRef const& f, std::int64_t first, std::int64_t count, float* out) {
+  auto rows = [&](auto type_tag) {
+    using T = decltype(type_tag);
+    std::byte const* p = f.data + first * f.stride * static_cast<std::int64_t>(sizeof(T));
+    for (std::int64_t r = 0; r < count; ++r) out[r] = static_cast<float>(read_as<T>(p + r * f.stride * static_cast<std::int64_t>(sizeof(T))));
+  };
+  switch (f.dtype) {
+    case DType::float32: rows(float{}); break;
+    case DType::float64: rows(double{}); break;
+    case DType::int8: rows(std::int8_t{}); break;
+    case DType::int16: rows(std::int16_t{}); break;
+    case DType::int32: rows(std::int32_t{}); break;
+    case DType::int64: rows(std::int64_t{}); break;
+    case DType::uint8: rows(std::uint8_t{}); break;
+    case DType::uint16: rows(std::uint16_t{}); break;
+    case DType::uint32: rows(std::uint32_t{}); break;
+    case DType::uint64: rows(std::uint64_t{}); break;
+    default:
+      for (std::int64_t r = 0; r < count; ++r) out[r] = load_feature(f, first + r);
+  }
+}
+
 struct StridedIn {
   FeatureRef const* features;  ///< cols entries
   std::int64_t cols;
   ALPAKA_FN_HOST_ACC float at(std::int64_t row, std::int64_t col) const { return load_feature(features[col], row); }
+  /// out[r] = at(first + r, col) for r < count.
+  ALPAKA_FN_HOST_ACC void column(std::int64_t first, std::int64_t count, std::int64_t col, float* out) const {
+    load_rows(features[col], first, count, out);
+  }
   ALPAKA_FN_HOST_ACC float operator[](std::int64_t flat) const { return at(flat / cols, flat % cols); }
 };
 
@@ -110,6 +137,9 @@ struct DenseIn {
   float const* data;
   std::int64_t cols;
   ALPAKA_FN_HOST_ACC float at(std::int64_t row, std::int64_t col) const { return data[row * cols + col]; }
+  ALPAKA_FN_HOST_ACC void column(std::int64_t first, std::int64_t count, std::int64_t col, float* out) const {
+    for (std::int64_t r = 0; r < count; ++r) out[r] = data[(first + r) * cols + col];
+  }
   ALPAKA_FN_HOST_ACC float operator[](std::int64_t flat) const { return data[flat]; }
 };
 

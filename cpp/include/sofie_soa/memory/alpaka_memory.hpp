@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -59,14 +60,26 @@ template <class TQueue> class DeviceAllocator final : public Allocator<TQueue> {
   AllocatorStats stats_;
 };
 
+/// Events of a queue; on a blocking queue the work is done when enqueue returns, so no event is recorded.
 template <class TQueue> struct AlpakaEvents {
-  using Event = alpaka::Event<TQueue>;
+  struct Completed {};
+  using Event = std::conditional_t<compat::is_blocking<TQueue>, Completed, alpaka::Event<TQueue>>;
   static Event record(TQueue& queue) {
-    Event event(alpaka::getDev(queue));
-    alpaka::enqueue(queue, event);
-    return event;
+    if constexpr (compat::is_blocking<TQueue>) {
+      return {};
+    } else {
+      Event event(alpaka::getDev(queue));
+      alpaka::enqueue(queue, event);
+      return event;
+    }
   }
-  static bool done(Event const& event) { return alpaka::isComplete(event); }
+  static bool done(Event const& event) {
+    if constexpr (compat::is_blocking<TQueue>) {
+      return true;
+    } else {
+      return alpaka::isComplete(event);
+    }
+  }
 };
 
 template <class TQueue> using DeviceCachingAllocator = CachingAllocator<TQueue, AlpakaEvents<TQueue>>;

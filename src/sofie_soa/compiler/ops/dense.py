@@ -1,10 +1,22 @@
 """Gemm and MatMul with a constant weight matrix: the dense layer, with bias and activation fused."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sofie_soa.compiler.errors import ModelError
 from sofie_soa.compiler.ops import op
 from sofie_soa.compiler.ops.elementwise import unary_spec
+
+
+@dataclass
+class DenseLayer:
+    """One layer of a dense launch (kernels::DenseLayer): weight [n, k] and bias [n] as weight-array Refs."""
+    k: int
+    n: int
+    weight: object
+    bias: object
+    epilogue: tuple
 
 
 def _dense(ctx, A, weight_nk, bias_n, activation):
@@ -15,9 +27,8 @@ def _dense(ctx, A, weight_nk, bias_n, activation):
     shape = tuple(A.shape[:-1]) + (n_out,)
     out = ctx.output(0, shape)
     epilogue = unary_spec(activation[0], **activation[1]) if activation else ("identity", 0.0, 0.0)
-    ctx.launch("dense", x=ctx.read(A, rows_of_last_dim=True), y=out, rows=shape[:-1], k=k, n=n_out,
-               weight=ctx.constant(weight_nk), bias=None if bias_n is None else ctx.constant(bias_n),
-               epilogue=epilogue)
+    layer = DenseLayer(k, n_out, ctx.constant(weight_nk), None if bias_n is None else ctx.constant(bias_n), epilogue)
+    ctx.launch("dense", x=ctx.read(A, rows_of_last_dim=True), y=out, rows=shape[:-1], layers=[layer])
 
 
 @op("Gemm")
