@@ -7,7 +7,7 @@
 // writes output columns in place.
 //
 // CPU: a thread owns tiles of kTileRows rows. It loads the tile's X transposed into kTileRows-wide SIMD lanes,
-// then computes four outputs at a time over all k, the lanes holding the tile's rows; intermediate layers stay in
+// then computes kBlock outputs at a time over all k, the lanes holding the tile's rows; intermediate layers stay in
 // those lanes. GPU, or a first layer wider than kMaxWidth: one row at a time. Each output's sum runs over k in
 // order, so results are bitwise identical whatever the work division.
 #pragma once
@@ -111,30 +111,24 @@ struct DenseKernel {
       Lanes* out = buffer[(l + 1) % 2];
       const bool last = l + 1 == chain.count;
       std::int64_t j = 0;
-      for (; j + 4 <= layer.n; j += 4) {  // four outputs at a time: four independent sums per row
-        Lanes s0 = {}, s1 = {}, s2 = {}, s3 = {};
-        float const* w0 = layer.weight + j * layer.k;
-        float const* w1 = w0 + layer.k;
-        float const* w2 = w1 + layer.k;
-        float const* w3 = w2 + layer.k;
-        for (std::int64_t k = 0; k < layer.k; ++k) {
-          s0 += in[k] * w0[k];
-          s1 += in[k] * w1[k];
-          s2 += in[k] * w2[k];
-          s3 += in[k] * w3[k];
-        }
-        finish(acc, y, first, count, layer, j, s0, last, out);
-        finish(acc, y, first, count, layer, j + 1, s1, last, out);
-        finish(acc, y, first, count, layer, j + 2, s2, last, out);
-        finish(acc, y, first, count, layer, j + 3, s3, last, out);
-      }
-      for (; j < layer.n; ++j) {
-        Lanes s0 = {};
-        float const* w0 = layer.weight + j * layer.k;
-        for (std::int64_t k = 0; k < layer.k; ++k) s0 += in[k] * w0[k];
-        finish(acc, y, first, count, layer, j, s0, last, out);
-      }
+      for (; j + kBlock <= layer.n; j += kBlock) block<kBlock>(acc, y, first, count, layer, j, in, last, out);
+      for (; j < layer.n; ++j) block<1>(acc, y, first, count, layer, j, in, last, out);
     }
+  }
+
+  static constexpr std::int64_t kBlock = 8;  ///< outputs computed together: kBlock independent sums per lane
+
+  /// Outputs [j, j + B) of the tile, each summed over k in order in its own lanes.
+  template <std::int64_t B, class TAcc, class Out>
+  ALPAKA_FN_ACC static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+                                  DenseLayer const& layer, std::int64_t j, Lanes const* in, bool last, Lanes* out) {
+    Lanes sum[B] = {};
+    float const* w = layer.weight + j * layer.k;
+    for (std::int64_t k = 0; k < layer.k; ++k) {
+      const Lanes x = in[k];
+      for (std::int64_t b = 0; b < B; ++b) sum[b] += x * w[b * layer.k + k];
+    }
+    for (std::int64_t b = 0; b < B; ++b) finish(acc, y, first, count, layer, j + b, sum[b], last, out);
   }
 
   /// Output j of the tile: bias and epilogue (on all lanes at once where arithmetic: identity, ReLU; lane by lane
