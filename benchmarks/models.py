@@ -3,6 +3,7 @@
   trigger_mlp   16 -> 32 -> 32 -> 1, ReLU, sigmoid head (a trigger-sized classifier)
   sofie_linear  100 -> 50 -> 50 -> 50 -> 50 -> 10, ReLU (SOFIE's Linear benchmark shape)
   track_mlp     the bundled examples/models/track_mlp.onnx (6 -> 32 -> 16 -> 1, exported by PyTorch)
+  residual_mlp  16 -> 64, three residual blocks, -> 4, Softmax (intermediates read twice)
 """
 
 from pathlib import Path
@@ -35,12 +36,36 @@ def dense_mlp(widths, head: str | None = None, seed: int = 0) -> onnx.ModelProto
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
+def residual_mlp(width: int = 64, blocks: int = 3, seed: int = 0) -> onnx.ModelProto:
+    """16 -> width, then `blocks` residual blocks h = relu(Gemm(h)) + h, then -> 4 and Softmax: intermediates read
+    twice, which dense chains cannot absorb, so the memory planner has lifetimes to work with."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+
+    def gemm(name, src, k, n):
+        inits.extend([numpy_helper.from_array((rng.normal(size=(n, k)) / np.sqrt(k)).astype(np.float32), f"{name}_w"),
+                      numpy_helper.from_array(np.zeros(n, np.float32), f"{name}_b")])
+        nodes.append(helper.make_node("Gemm", [src, f"{name}_w", f"{name}_b"], [name], transB=1))
+    gemm("in", "x", 16, width)
+    nodes.append(helper.make_node("Relu", ["in"], ["h0"]))
+    for i in range(blocks):
+        gemm(f"g{i}", f"h{i}", width, width)
+        nodes.append(helper.make_node("Relu", [f"g{i}"], [f"r{i}"]))
+        nodes.append(helper.make_node("Add", [f"r{i}", f"h{i}"], [f"h{i + 1}"]))
+    gemm("out", f"h{blocks}", width, 4)
+    nodes.append(helper.make_node("Softmax", ["out"], ["y"], axis=1))
+    graph = helper.make_graph(nodes, "residual", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
 def models() -> dict[str, bytes]:
     """name -> serialized ONNX model."""
     return {
         "trigger_mlp": dense_mlp([16, 32, 32, 1], head="Sigmoid").SerializeToString(),
         "sofie_linear": dense_mlp([100, 50, 50, 50, 50, 10]).SerializeToString(),
         "track_mlp": (ROOT / "examples" / "models" / "track_mlp.onnx").read_bytes(),
+        "residual_mlp": residual_mlp().SerializeToString(),
     }
 
 
