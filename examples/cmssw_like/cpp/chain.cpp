@@ -1,0 +1,163 @@
+// The CMS-style producer chain in C++ (the Python twin is ../chain.py). Several streams (threads), each with its
+// own alpaka queue, process events; per event:
+//   1. an upstream producer kernel fills an SoA collection (the HLT pixel-track-like layout of ../tracks.py) with
+//      simulated tracks — genuine tracks and fakes with different chi2, hit and impact-parameter distributions,
+//      from a counter-based random generator (fixed seed: the same event gives the same tracks on any stream);
+//   2. a high-purity selector runs the track classifier in place through the session header emitted ahead of
+//      time, reading mixed-dtype columns and writing the `score` column, on the stream's queue;
+//   3. a downstream consumer kernel sets `quality` from a threshold; the host counts.
+// Buffers come from the device's caching allocator. Prints events/s, tracks/s, and the selection's purity and
+// efficiency against the simulation's truth.
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sofie_soa/core.hpp"
+#include "sofie_soa/memory/alpaka_memory.hpp"
+#include "track_classifier.hpp"
+
+using namespace sofie_soa;
+using Acc = compat::Acc<alpaka::TagCpuSerial>;
+using Queue = compat::DefaultQueue<Acc>;
+using Classifier = sofie_soa_generated::track_classifier::Session<Acc>;
+
+/// The track collection: ../tracks.py's LAYOUT (CMS GENERATE_SOA_LAYOUT rules) plus the simulation's truth.
+constexpr auto kTrackLayout = make_fixed_layout(
+    column<float>("pt"), column<float>("eta"), column<float>("phi"), column<float>("chi2"),
+    column<std::int8_t>("nLayers"), column<std::int32_t>("nHits"), column<float>("dxy"), column<float>("dz"),
+    column<std::int8_t>("charge"), eigen_column<float, 5>("state"), eigen_column<float, 15>("covariance"),
+    scalar<std::int32_t>("nTracks"), column<float>("score"), column<std::uint8_t>("quality"), column<std::uint8_t>("truth"));
+const std::vector<std::string> kFeatures = {"pt", "eta", "chi2", "nLayers", "nHits", "dxy", "dz", "covariance[0]"};
+constexpr float kThreshold = 0.5f;
+
+/// Counter-based generator (SplitMix64 of seed, event, track, draw): no state shared between threads.
+ALPAKA_FN_HOST_ACC inline float uniform(std::uint64_t event, std::int64_t track, std::uint32_t draw) {
+  std::uint64_t z = 0x2545F4914F6CDD1DULL ^ (event * 0x9E3779B97F4A7C15ULL) ^ (static_cast<std::uint64_t>(track) << 20) ^ draw;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return (static_cast<float>(z >> 40) + 0.5f) / 16777216.f;  // (0, 1)
+}
+
+/// Column pointers and pitches of one event's collection, as the kernels take them.
+struct TrackColumns {
+  float *pt, *eta, *phi, *chi2, *dxy, *dz, *state, *cov, *score;
+  std::int8_t *layers, *charge;
+  std::int32_t *hits;
+  std::uint8_t *quality, *truth;
+  std::int64_t state_pitch, cov_pitch;  // elements between Eigen coefficients
+};
+
+/// Upstream producer: 30% fakes, with wider chi2, fewer layers, larger impact parameters and pt errors.
+struct ProduceTracks {
+  template <class TAcc>
+  ALPAKA_FN_ACC void operator()(TAcc const& acc, std::int64_t n, TrackColumns c, std::uint64_t event) const {
+    namespace m = alpaka::math;
+    compat::for_each_element(acc, n, [&](std::int64_t i) {
+      auto u = [&](std::uint32_t d) { return uniform(event, i, d); };
+      auto normal = [&](std::uint32_t d) { return m::sqrt(acc, -2.f * m::log(acc, u(d))) * m::cos(acc, 6.2831853f * u(d + 1)); };
+      auto chi2_3dof = [&](std::uint32_t d) { return (normal(d) * normal(d) + normal(d + 2) * normal(d + 2) + normal(d + 4) * normal(d + 4)) / 3.f; };
+      const bool genuine = u(0) >= 0.3f;
+      c.truth[i] = genuine;
+      c.pt[i] = (genuine ? -3.f : -2.f) * m::log(acc, u(1)) + 0.5f;
+      c.eta[i] = 5.f * u(2) - 2.5f;
+      c.phi[i] = 6.2831853f * u(3) - 3.1415927f;
+      c.chi2[i] = genuine ? chi2_3dof(10) : 1.5f * chi2_3dof(10) - 0.3f * m::log(acc, u(4));
+      const int layers = genuine ? 3 + static_cast<int>(6 * u(5)) : 3 + static_cast<int>(4 * u(5));
+      c.layers[i] = static_cast<std::int8_t>(layers);
+      c.hits[i] = layers + (genuine ? static_cast<int>(4 * u(6)) : static_cast<int>(2 * u(6)));
+      c.dxy[i] = (genuine ? 0.02f : 0.04f) * normal(20);
+      c.dz[i] = (genuine ? 0.05f : 0.1f) * normal(22);
+      c.charge[i] = u(7) < 0.5f ? -1 : 1;
+      const float state[5] = {c.phi[i], c.eta[i], 1.f / c.pt[i], c.dxy[i], c.dz[i]};
+      for (int k = 0; k < 5; ++k) c.state[i + k * c.state_pitch] = state[k];
+      for (int k = 0; k < 15; ++k) c.cov[i + k * c.cov_pitch] = (0.1f + 0.9f * u(30 + k)) * 1e-3f;
+      c.cov[i] *= (genuine ? 1.f : 1.5f) / (c.pt[i] * c.pt[i]);
+    });
+  }
+};
+
+/// Downstream consumer: quality = score > threshold.
+struct SelectTracks {
+  template <class TAcc>
+  ALPAKA_FN_ACC void operator()(TAcc const& acc, std::int64_t n, float const* score, std::uint8_t* quality,
+                                float threshold) const {
+    compat::for_each_element(acc, n, [&](std::int64_t i) { quality[i] = score[i] > threshold; });
+  }
+};
+
+struct Counts {
+  std::atomic<std::int64_t> tracks{0}, selected{0}, selected_genuine{0}, genuine{0};
+};
+
+/// One stream: its own queue; events first, first + step, ... < events.
+void stream(Classifier const& classifier, Layout const& layout, int first, int step, int events, std::int64_t tracks,
+            Counts& counts) {
+  Queue queue(compat::device<Acc>());
+  auto& allocator = memory::default_allocator(queue);
+  for (int event = first; event < events; event += step) {
+    const std::int64_t n = tracks;
+    const std::size_t bytes = layout.byte_size(n);
+    void* buffer = allocator.allocate(bytes, queue);
+    SoAView view(buffer, bytes, layout, n);
+    TrackColumns c{view.column<float>("pt"), view.column<float>("eta"), view.column<float>("phi"),
+                   view.column<float>("chi2"), view.column<float>("dxy"), view.column<float>("dz"),
+                   view.column<float>("state"), view.column<float>("covariance"), view.column<float>("score"),
+                   view.column<std::int8_t>("nLayers"), view.column<std::int8_t>("charge"),
+                   view.column<std::int32_t>("nHits"), view.column<std::uint8_t>("quality"),
+                   view.column<std::uint8_t>("truth"),
+                   static_cast<std::int64_t>(layout.pitch_bytes("state", n) / sizeof(float)),
+                   static_cast<std::int64_t>(layout.pitch_bytes("covariance", n) / sizeof(float))};
+    *view.column<std::int32_t>("nTracks") = static_cast<std::int32_t>(n);
+    compat::launch<Acc>(queue, n, ProduceTracks{}, c, static_cast<std::uint64_t>(event));
+    classifier.infer(queue, {view.tensor(kFeatures)}, {view.tensor({"score"})});
+    compat::launch<Acc>(queue, n, SelectTracks{}, c.score, c.quality, kThreshold);
+    alpaka::wait(queue);
+    std::int64_t selected = 0, selected_genuine = 0, genuine = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      selected += c.quality[i];
+      selected_genuine += c.quality[i] & c.truth[i];
+      genuine += c.truth[i];
+    }
+    counts.tracks += n;
+    counts.selected += selected;
+    counts.selected_genuine += selected_genuine;
+    counts.genuine += genuine;
+    allocator.free(buffer, bytes, queue);
+  }
+}
+
+int main(int argc, char** argv) {
+  int streams = 2, events = 100;
+  std::int64_t tracks = 5000;
+  for (int a = 1; a + 1 < argc; a += 2) {
+    const std::string flag = argv[a];
+    if (flag == "--streams") streams = std::atoi(argv[a + 1]);
+    else if (flag == "--events") events = std::atoi(argv[a + 1]);
+    else if (flag == "--tracks") tracks = std::atoll(argv[a + 1]);
+  }
+  const Layout layout(kTrackLayout);
+  Queue setup(compat::device<Acc>());
+  const Classifier classifier(setup);  // one session, shared by every stream
+  Counts counts;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int s = 0; s < streams; ++s)
+    pool.emplace_back(stream, std::cref(classifier), std::cref(layout), s, streams, events, tracks, std::ref(counts));
+  for (auto& t : pool) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double purity = counts.selected ? static_cast<double>(counts.selected_genuine) / counts.selected : 0.0;
+  const double efficiency = counts.genuine ? static_cast<double>(counts.selected_genuine) / counts.genuine : 0.0;
+  std::printf("%d events x %lld tracks on %d streams: %.1f events/s, %.2f M tracks/s\n", events,
+              static_cast<long long>(tracks), streams, events / seconds, counts.tracks / seconds / 1e6);
+  std::printf("selected %lld of %lld tracks (score > %.2f): purity %.4f, efficiency %.4f\n",
+              static_cast<long long>(counts.selected.load()), static_cast<long long>(counts.tracks.load()),
+              kThreshold, purity, efficiency);
+  return purity > 0.5 ? 0 : 1;
+}
