@@ -29,11 +29,12 @@ using WaitFn = void (*)(void*);
 /// What a compiled model takes, in ONNX order: names, features per element, and the fixed batch (-1: dynamic).
 struct Signature {
   Signature(std::vector<std::string> in_names, std::vector<std::string> out_names, std::vector<std::int64_t> in_features,
-            std::vector<std::int64_t> out_features, std::vector<std::int64_t> in_batch)
+            std::vector<std::int64_t> out_features, std::vector<std::int64_t> in_batch, int device)
       : input_names(std::move(in_names)), output_names(std::move(out_names)), input_features(std::move(in_features)),
-        output_features(std::move(out_features)), input_batch(std::move(in_batch)) {}
+        output_features(std::move(out_features)), input_batch(std::move(in_batch)), device_type(device) {}
   std::vector<std::string> input_names, output_names;
   std::vector<std::int64_t> input_features, output_features, input_batch;
+  int device_type;  ///< DLPack device type the session reads and writes: 1 CPU, 2 CUDA
 };
 
 struct Bound {
@@ -41,10 +42,15 @@ struct Bound {
   std::vector<FeatureRefAbi> refs;
 };
 
-Bound bind(nb::handle obj, std::string const& name, std::int64_t expected, bool output) {
+char const* device_name(int type) { return type == nb::device::cpu::value ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's"; }
+
+Bound bind(nb::handle obj, std::string const& name, std::int64_t expected, bool output, int device_type) {
   Bound b;
   std::string const what = (output ? "output '" : "'") + name + "'";
   if (nb::isinstance<Tensor>(obj)) {
+    if (device_type != nb::device::cpu::value)
+      throw nb::value_error((what + ": the SoA view is in CPU memory, the session runs on " +
+                             device_name(device_type) + " memory").c_str());
     Tensor const& t = nb::cast<Tensor const&>(obj);
     if (output && !t.writable) throw nb::value_error((what + ": the SoA view is read-only").c_str());
     b.n = t.view.n;
@@ -58,8 +64,9 @@ Bound bind(nb::handle obj, std::string const& name, std::int64_t expected, bool 
       nb::ndarray<> writable_array;
       if (!nb::try_cast(obj, writable_array)) throw nb::value_error((what + ": the array is read-only").c_str());
     }
-    if (a.device_type() != nb::device::cpu::value)
-      throw nb::value_error((what + ": the array is not in CPU memory").c_str());
+    if (a.device_type() != device_type)
+      throw nb::value_error((what + ": the array is in " + device_name(a.device_type()) + " memory, the session runs on " +
+                             device_name(device_type) + " memory").c_str());
     if (a.ndim() == 0) throw nb::value_error((what + ": a 0-d array has no element dimension").c_str());
     DType dtype;
     try {
@@ -95,7 +102,7 @@ void run(Signature const& sig, std::uintptr_t infer, std::uintptr_t wait, std::u
          std::uintptr_t queue, nb::sequence inputs, nb::sequence outputs) {
   std::vector<Bound> in, out;
   for (std::size_t i = 0; i < sig.input_names.size(); ++i) {
-    in.push_back(bind(inputs[i], sig.input_names[i], sig.input_features[i], false));
+    in.push_back(bind(inputs[i], sig.input_names[i], sig.input_features[i], false, sig.device_type));
     if (in[i].n != in[0].n)
       throw nb::value_error(("input '" + sig.input_names[i] + "' has n = " + std::to_string(in[i].n) + ", input '" +
                              sig.input_names[0] + "' has n = " + std::to_string(in[0].n)).c_str());
@@ -105,7 +112,7 @@ void run(Signature const& sig, std::uintptr_t infer, std::uintptr_t wait, std::u
   }
   const std::int64_t n = in.empty() ? 0 : in[0].n;
   for (std::size_t j = 0; j < sig.output_names.size(); ++j) {
-    out.push_back(bind(outputs[j], sig.output_names[j], sig.output_features[j], true));
+    out.push_back(bind(outputs[j], sig.output_names[j], sig.output_features[j], true, sig.device_type));
     if (out[j].n != n)
       throw nb::value_error(("output '" + sig.output_names[j] + "' has n = " + std::to_string(out[j].n) +
                              ", the inputs have n = " + std::to_string(n)).c_str());
@@ -130,8 +137,9 @@ void bind_run(nb::module_& m) {
   nb::class_<Signature>(m, "Signature", "Names, features per element and fixed batches (-1: dynamic) of a model's "
                                         "inputs and outputs, in ONNX order.")
       .def(nb::init<std::vector<std::string>, std::vector<std::string>, std::vector<std::int64_t>,
-                    std::vector<std::int64_t>, std::vector<std::int64_t>>(),
-           "input_names"_a, "output_names"_a, "input_features"_a, "output_features"_a, "input_batch"_a);
+                    std::vector<std::int64_t>, std::vector<std::int64_t>, int>(),
+           "input_names"_a, "output_names"_a, "input_features"_a, "output_features"_a, "input_batch"_a,
+           "device_type"_a = 1);
   m.def("run", &run, "signature"_a, "infer"_a, "wait"_a, "session"_a, "queue"_a, "inputs"_a, "outputs"_a,
         "Binds inputs and outputs, checks them against the signature (ValueError naming the tensor), and calls\n"
         "the session entry point `infer` then the queue's `wait` (C function addresses) with the GIL released.");

@@ -45,10 +45,10 @@ def _cols(shape) -> str:
 def _accessor(ref: Ref, plan: Plan, write: bool) -> str:
     s = ref.storage
     if s.kind == "input":
-        return f"kernels::StridedIn{{inputs[{s.index}], {features(plan.inputs[s.index][1])}}}"
+        return f"kernels::StridedIn{{bound.in[{s.index}], {features(plan.inputs[s.index][1])}}}"
     if s.kind == "output":
         kind = "StridedOut" if write else "StridedIn"
-        return f"kernels::{kind}{{outputs[{s.index}], {features(plan.outputs[s.index][1])}}}"
+        return f"kernels::{kind}{{bound.out[{s.index}], {features(plan.outputs[s.index][1])}}}"
     base = "ws" if s.kind == "workspace" else "w"
     kind = "DenseOut" if write else "DenseIn"
     return f"kernels::{kind}{{{base} + {_linear(*s.offset)}, {_cols(ref.shape)}}}"
@@ -169,11 +169,13 @@ class Session : public sofie_soa::runtime::SessionBase<TAcc, TQueue> {{
              sofie_soa::kernels::FeatureRef const* const* outputs) const {{
     namespace kernels = sofie_soa::kernels;
     namespace compat = sofie_soa::compat;
-    (void)inputs;
-    (void)outputs;
+    typename Base::Workspace descriptors(this->allocator(), queue,
+                                         Base::descriptor_floats(Model::kInputFeatures, Model::kOutputFeatures));
+    auto const bound = this->bind(queue, descriptors, inputs, Model::kInputFeatures, outputs, Model::kOutputFeatures);
     typename Base::Workspace workspace(this->allocator(), queue, Model::workspace_floats(n));
     float const* w = this->weights();
     float* ws = workspace.data();
+    (void)bound;
     (void)w;
     (void)ws;
 {body}

@@ -27,8 +27,38 @@ class BuildError(RuntimeError):
     """The C++ compiler failed; the message holds its diagnostics."""
 
 
-def compiler() -> str:
+def compiler(backend: Backend) -> str:
+    """$CUDACXX or nvcc for CUDA back-ends, else $CXX or c++. BuildError when nvcc is not found."""
+    if backend.cuda:
+        nvcc = os.environ.get("CUDACXX") or shutil.which("nvcc")
+        if not nvcc:
+            raise BuildError(f"the {backend.name} back-end needs nvcc (set CUDACXX or put nvcc on PATH)")
+        return nvcc
     return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or "c++"
+
+
+def curand_include() -> list[str]:
+    """alpaka's CUDA back-end includes curand_kernel.h: from the CUDA install if it has it, else from the
+    nvidia-curand wheel; [] when neither (the compiler then names the missing header)."""
+    nvcc = shutil.which("nvcc")
+    if nvcc and (Path(nvcc).resolve().parents[1] / "include" / "curand_kernel.h").is_file():
+        return []
+    try:
+        from importlib.metadata import files
+        header = next(f for f in files("nvidia-curand") or [] if f.name == "curand_kernel.h")
+        return [f"-I{Path(header.locate()).parent}"]
+    except Exception:  # noqa: BLE001 — no wheel, or an unexpected layout: let the compiler report the header
+        return []
+
+
+def _flags(backend: Backend) -> list[str]:
+    """Compiler flags for `backend`; host-compiler flags go through -Xcompiler for nvcc."""
+    includes = [f"-I{paths.include_dir()}", f"-I{alpaka_include_dir()}", f"-I{boost_include()}"]
+    if backend.cuda:
+        host = ",".join(flag for flag in OPT_FLAGS if flag not in ("-std=c++17", "-O3", "-shared"))
+        return ["-x", "cu", "-std=c++17", "-O3", "-shared", "--expt-relaxed-constexpr", "--extended-lambda",
+                f"-Xcompiler={host}", *backend.flags, f"-D{backend.define}", *includes, *curand_include()]
+    return [*OPT_FLAGS, *backend.flags, f"-D{backend.define}", *includes]
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,10 +90,8 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
     """Path of the shared library built from `source` (a C++ translation unit) for `backend`, compiling it
     only if no build with the same content hash exists. `extra_files` (name -> text) are written beside the
     source, e.g. the generated session header it includes."""
-    cxx = compiler()
-    alpaka = alpaka_include_dir()
-    flags = [*OPT_FLAGS, *backend.flags, f"-D{backend.define}", f"-I{paths.include_dir()}", f"-I{alpaka}",
-             f"-I{boost_include()}"]
+    cxx = compiler(backend)
+    flags = _flags(backend)
     key = hashlib.sha256()
     for part in (source, *sorted((extra_files or {}).items()), _toolchain_identity(cxx), " ".join(flags),
                  _headers_digest()):

@@ -36,7 +36,7 @@ def generate(model, name: str = "model"):
 
 def compile(model, backend: str = "cpu_serial", name: str | None = None) -> "Model":
     """Compiles an ONNX model (path, bytes or ModelProto) into a session for `backend` (cpu_serial,
-    cpu_threads, cpu_omp2_blocks). The shared library is built once and cached by content hash.
+    cpu_threads, cpu_omp2_blocks, cuda — nvcc, sm_80 and sm_90). The shared library is built once and cached by content hash.
 
     Raises sofie_soa.ModelError for corrupt or unsupported models (UnsupportedOperator names node, op type and
     opset), ValueError for an unknown backend, BuildError if the C++ compiler fails."""
@@ -60,7 +60,8 @@ class Model:
         self._signature = _core.Signature(self.input_names, self.output_names,
                                           [features(s) for s in self.input_shapes],
                                           [features(s) for s in self.output_shapes],
-                                          [-1 if s[0] == N else s[0] for s in self.input_shapes])
+                                          [-1 if s[0] == N else s[0] for s in self.input_shapes],
+                                          2 if find_backend(backend).cuda else 1)
         self._infer_fn = ctypes.cast(lib.sofie_session_infer, ctypes.c_void_p).value
         self._wait_fn = ctypes.cast(lib.sofie_queue_wait, ctypes.c_void_p).value
         self._sessions = {}
@@ -86,6 +87,17 @@ class Model:
     def __del__(self):
         for handle, _ in getattr(self, "_sessions", {}).values():
             self._lib.sofie_session_destroy(handle)
+
+    def _new_output(self, like, shape):
+        """A zeroed float32 [n, ...] output: NumPy on CPU back-ends; on CUDA, a tensor of the input's library."""
+        if isinstance(like, _core.Tensor):
+            n = like.n
+        else:
+            n = like.shape[0] if hasattr(like, "shape") else np.from_dlpack(like).shape[0]
+        if find_backend(self.backend).cuda:
+            import torch
+            return torch.zeros((n,) + tuple(shape[1:]), dtype=torch.float32, device=like.device)
+        return np.zeros((n,) + tuple(shape[1:]), np.float32)
 
     @staticmethod
     def _as_dict(value, names, what):
@@ -113,9 +125,8 @@ class Model:
         given = self._as_dict(inputs, self.input_names, "inputs")
         if out is None:
             first = given[self.input_names[0]]
-            n = first.n if isinstance(first, _core.Tensor) else len(np.from_dlpack(first))
-            outputs = {name: np.zeros((n,) + tuple(shape[1:]), np.float32)
-                       for name, shape in zip(self.output_names, self.output_shapes)}
+            outputs = {name: self._new_output(first, shape) for name, shape in zip(self.output_names,
+                                                                                   self.output_shapes)}
         else:
             outputs = self._as_dict(out, self.output_names, "out")
         _core.run(self._signature, self._infer_fn, self._wait_fn, self._session(queue), queue.handle,

@@ -15,7 +15,9 @@ def load_library(path) -> ctypes.CDLL:
     """Loads a session/queue library and declares its C ABI (ctypes releases the GIL during calls)."""
     lib = ctypes.CDLL(str(path))
     lib.sofie_queue_create.restype = ctypes.c_void_p
-    lib.sofie_queue_create.argtypes = [ctypes.c_int64]
+    lib.sofie_queue_create.argtypes = [ctypes.c_int64, ctypes.c_char_p, ctypes.c_size_t]
+    lib.sofie_queue_native_handle.restype = ctypes.c_void_p
+    lib.sofie_queue_native_handle.argtypes = [ctypes.c_void_p]
     lib.sofie_queue_wait.argtypes = [ctypes.c_void_p]
     lib.sofie_queue_destroy.argtypes = [ctypes.c_void_p]
     vp, sz, err = ctypes.c_void_p, ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]
@@ -57,7 +59,10 @@ class Queue:
         spec = find_backend(backend)
         self.backend, self.device = spec.name, device
         self._lib = load_library(build(_QUEUE_SOURCE.format(tag=spec.tag), spec, f"the {backend} queue runtime"))
-        self.handle = self._lib.sofie_queue_create(device)
+        error = ctypes.create_string_buffer(1024)
+        self.handle = self._lib.sofie_queue_create(device, error, len(error))
+        if not self.handle:
+            raise RuntimeError(f"no {self.backend} queue on device {device}: {error.value.decode()}")
         memory._QUEUES_BY_HANDLE[self.handle] = self
         if allocator is None:
             self.allocator = memory._Handle(self, self._lib.sofie_allocator_default(self.handle), owned=False)
@@ -68,6 +73,14 @@ class Queue:
             self.allocator = allocator
         else:
             self.allocator = memory.python_allocator(self, allocator)
+
+    @property
+    def native_handle(self) -> int | None:
+        """The queue's native stream (cudaStream_t on CUDA, e.g. for cupy.cuda.ExternalStream or
+        torch.cuda.ExternalStream), None on CPU back-ends."""
+        return self._lib.sofie_queue_native_handle(self.handle)
+
+    cuda_stream = native_handle
 
     def wait(self) -> None:
         """Blocks until all work enqueued on this queue has completed."""

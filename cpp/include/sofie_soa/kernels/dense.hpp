@@ -57,6 +57,7 @@ struct DenseKernel {
     if constexpr (compat::is_gpu<TAcc>()) {
       compat::for_each_element(acc, items, [&](std::int64_t m) { by_row(acc, m, x, y, chain); });
     } else {
+#if !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)  // the SIMD tiles are host code
       compat::for_each_element(acc, items, [&](std::int64_t tile) {
         const std::int64_t first = tile * kTileRows;
         const std::int64_t count = rows - first < kTileRows ? rows - first : kTileRows;
@@ -66,6 +67,7 @@ struct DenseKernel {
           tiled(acc, first, count, x, y, chain);
         }
       });
+#endif
     }
   }
 
@@ -97,7 +99,7 @@ struct DenseKernel {
   typedef float Lanes __attribute__((vector_size(kTileRows * sizeof(float))));
 
   template <class TAcc, class In, class Out>
-  ALPAKA_FN_ACC static void tiled(TAcc const& acc, std::int64_t first, std::int64_t count, In const& x,
+  ALPAKA_FN_HOST static void tiled(TAcc const& acc, std::int64_t first, std::int64_t count, In const& x,
                                   Out const& y, DenseChain const& chain) {
     Lanes buffer[2][kMaxWidth];  // rows beyond `count` are zero: every tile takes the same code path
     for (std::int64_t k = 0; k < chain.layer[0].k; ++k) {
@@ -120,7 +122,7 @@ struct DenseKernel {
 
   /// Outputs [j, j + B) of the tile, each summed over k in order in its own lanes.
   template <std::int64_t B, class TAcc, class Out>
-  ALPAKA_FN_ACC static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+  ALPAKA_FN_HOST static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
                                   DenseLayer const& layer, std::int64_t j, Lanes const* in, bool last, Lanes* out) {
     Lanes sum[B] = {};
     float const* w = layer.weight + j * layer.k;
@@ -134,7 +136,7 @@ struct DenseKernel {
   /// Output j of the tile: bias and epilogue (on all lanes at once where arithmetic: identity, ReLU; lane by lane
   /// otherwise), then stored through `y` for the last layer, else kept in `out` for the next.
   template <class TAcc, class Out>
-  ALPAKA_FN_ACC static void finish(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+  ALPAKA_FN_HOST static void finish(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
                                    DenseLayer const& layer, std::int64_t j, Lanes sum, bool last, Lanes* out) {
     if (layer.bias) sum += layer.bias[j];
     if (layer.epilogue.kind == UnaryKind::relu) {

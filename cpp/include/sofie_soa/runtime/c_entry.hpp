@@ -22,6 +22,16 @@ using Acc = compat::Acc<SOFIE_SOA_TAG>;
 using Queue = compat::DefaultQueue<Acc>;
 using Allocator = memory::Allocator<Queue>;
 
+/// The native stream of a GPU queue, nullptr on CPUs (a template, so that CPU builds never instantiate it).
+template <class TQueue> void* native_handle(TQueue& queue) {
+  if constexpr (compat::is_gpu<Acc>()) {
+    return reinterpret_cast<void*>(alpaka::getNativeHandle(queue));
+  } else {
+    (void)queue;
+    return nullptr;
+  }
+}
+
 template <class F> int guarded(char* error, std::size_t error_size, F&& f) {
   try {
     f();
@@ -40,8 +50,18 @@ template <class F> int guarded(char* error, std::size_t error_size, F&& f) {
 
 extern "C" {
 
-SOFIE_SOA_EXPORT void* sofie_queue_create(std::int64_t device) {
-  return new sofie_soa::entry::Queue(sofie_soa::compat::device<sofie_soa::entry::Acc>(static_cast<std::size_t>(device)));
+/// A queue on device number `device`; nullptr and a message when there is no such device.
+SOFIE_SOA_EXPORT void* sofie_queue_create(std::int64_t device, char* error, std::size_t error_size) {
+  sofie_soa::entry::Queue* queue = nullptr;
+  sofie_soa::entry::guarded(error, error_size, [&] {
+    queue = new sofie_soa::entry::Queue(
+        sofie_soa::compat::device<sofie_soa::entry::Acc>(static_cast<std::size_t>(device)));
+  });
+  return queue;
+}
+/// The queue's native handle (the cudaStream_t on CUDA), or nullptr on CPU back-ends.
+SOFIE_SOA_EXPORT void* sofie_queue_native_handle(void* queue) {
+  return sofie_soa::entry::native_handle(*static_cast<sofie_soa::entry::Queue*>(queue));
 }
 SOFIE_SOA_EXPORT void sofie_queue_wait(void* queue) { alpaka::wait(*static_cast<sofie_soa::entry::Queue*>(queue)); }
 SOFIE_SOA_EXPORT void sofie_queue_destroy(void* queue) { delete static_cast<sofie_soa::entry::Queue*>(queue); }

@@ -5,10 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include <alpaka/alpaka.hpp>
 
 #include "sofie_soa/alpaka/compat.hpp"
+#include "sofie_soa/kernels/accessors.hpp"
 #include "sofie_soa/memory/alpaka_memory.hpp"
 
 namespace sofie_soa::runtime {
@@ -58,6 +60,54 @@ template <class TAcc, class TQueue> class SessionBase {
   };
 
   float const* weights() const { return weights_; }
+
+  /// The feature descriptors (FeatureRef arrays) of I inputs and O outputs as kernels read them.
+  template <std::size_t I, std::size_t O> struct Bound {
+    kernels::FeatureRef const* in[I];
+    kernels::FeatureRef const* out[O];
+  };
+
+  /// Floats of staging a GPU needs for the descriptors of features `in` and `out` (0 on CPUs).
+  template <std::size_t I, std::size_t O>
+  static constexpr std::size_t descriptor_floats(std::int64_t const (&in)[I], std::int64_t const (&out)[O]) {
+    std::int64_t count = 0;
+    for (std::int64_t f : in) count += f;
+    for (std::int64_t f : out) count += f;
+    return compat::is_gpu<TAcc>() ? static_cast<std::size_t>(count) * sizeof(kernels::FeatureRef) / sizeof(float) : 0;
+  }
+
+  /// CPU: the caller's descriptor arrays as they are. GPU: copied into `staging` (device memory from the
+  /// allocator, descriptor_floats in size) on `queue` — descriptors only, a few bytes per feature, never the data
+  /// they point to. The host copy is pageable memory, which the CUDA/HIP runtime consumes before the enqueue
+  /// returns.
+  template <std::size_t I, std::size_t O>
+  Bound<I, O> bind(TQueue& queue, Workspace const& staging, kernels::FeatureRef const* const* inputs,
+                   std::int64_t const (&in)[I], kernels::FeatureRef const* const* outputs,
+                   std::int64_t const (&out)[O]) const {
+    Bound<I, O> bound{};
+    if constexpr (!compat::is_gpu<TAcc>()) {
+      (void)queue;
+      (void)staging;
+      for (std::size_t i = 0; i < I; ++i) bound.in[i] = inputs[i];
+      for (std::size_t j = 0; j < O; ++j) bound.out[j] = outputs[j];
+    } else {
+      std::vector<kernels::FeatureRef> host;
+      auto* device = reinterpret_cast<kernels::FeatureRef*>(staging.data());
+      for (std::size_t i = 0; i < I; ++i) {
+        bound.in[i] = device + host.size();
+        host.insert(host.end(), inputs[i], inputs[i] + in[i]);
+      }
+      for (std::size_t j = 0; j < O; ++j) {
+        bound.out[j] = device + host.size();
+        host.insert(host.end(), outputs[j], outputs[j] + out[j]);
+      }
+      const alpaka::Vec<compat::Dim1, compat::Idx> bytes(host.size() * sizeof(kernels::FeatureRef));
+      auto source = alpaka::createView(compat::host(), reinterpret_cast<std::byte*>(host.data()), bytes);
+      auto target = alpaka::createView(alpaka::getDev(queue), reinterpret_cast<std::byte*>(device), bytes);
+      alpaka::memcpy(queue, target, source);
+    }
+    return bound;
+  }
 
  private:
   TQueue queue_;  // a handle to the construction queue: the weights are freed on it
