@@ -10,19 +10,15 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
+#include "sofie_soa/kernels/feature_ref.hpp"
 
 namespace sofie_soa::bindings {
 using namespace nb::literals;
 namespace {
 
-/// Byte-for-byte sofie_soa::kernels::FeatureRef (whose header needs alpaka, which this module does not).
-struct FeatureRefAbi {
-  std::byte* data;
-  std::int64_t stride;
-  DType dtype;
-};
+using kernels::FeatureRef;
 
-using InferFn = int (*)(void*, void*, std::int64_t, FeatureRefAbi const* const*, FeatureRefAbi const* const*, char*,
+using InferFn = int (*)(void*, void*, std::int64_t, FeatureRef const* const*, FeatureRef const* const*, char*,
                         std::size_t);
 using WaitFn = void (*)(void*);
 
@@ -39,7 +35,7 @@ struct Signature {
 
 struct Bound {
   std::int64_t n = 0;
-  std::vector<FeatureRefAbi> refs;
+  std::vector<FeatureRef> refs;
 };
 
 char const* device_name(int type) { return type == nb::device::cpu::value ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's"; }
@@ -91,7 +87,7 @@ Bound bind(nb::handle obj, std::string const& name, std::int64_t expected, bool 
   if (static_cast<std::int64_t>(b.refs.size()) != expected)
     throw nb::value_error((what + " has " + std::to_string(b.refs.size()) + " features, the model expects " +
                            std::to_string(expected)).c_str());
-  for (FeatureRefAbi const& r : b.refs)
+  for (FeatureRef const& r : b.refs)
     if (output && r.dtype == DType::float16)
       throw nb::value_error((what + ": float16 output columns are not supported; use float32 or float64").c_str());
   return b;
@@ -117,7 +113,7 @@ void run(Signature const& sig, std::uintptr_t infer, std::uintptr_t wait, std::u
       throw nb::value_error(("output '" + sig.output_names[j] + "' has n = " + std::to_string(out[j].n) +
                              ", the inputs have n = " + std::to_string(n)).c_str());
   }
-  std::vector<FeatureRefAbi const*> in_ptrs, out_ptrs;
+  std::vector<FeatureRef const*> in_ptrs, out_ptrs;
   for (Bound const& b : in) in_ptrs.push_back(b.refs.data());
   for (Bound const& b : out) out_ptrs.push_back(b.refs.data());
   char error[1024] = {};

@@ -42,10 +42,15 @@ struct HostSystemAllocator final : memory::Allocator<HostQueue> {
   void* allocate(std::size_t bytes, HostQueue&) override {
     void* p = std::aligned_alloc(kHostAlignment, align_size(std::max<std::size_t>(bytes, 1), kHostAlignment));
     if (!p) throw std::bad_alloc();
+    counts.allocated(bytes);
     return p;
   }
-  void free(void* p, std::size_t, HostQueue&) override { std::free(p); }
-  memory::AllocatorStats stats() const override { return {}; }
+  void free(void* p, std::size_t bytes, HostQueue&) override {
+    std::free(p);
+    counts.freed(bytes);
+  }
+  memory::AllocatorStats stats() const override { return counts.get(); }
+  memory::SystemCounts counts;
 };
 
 memory::CachingAllocator<HostQueue, HostEvents>& host_allocator() {

@@ -1,6 +1,8 @@
 // Runs a session header emitted ahead of time (`python -m sofie_soa emit model.onnx -o session.hpp --name
 // session`) on SoA collections built with the sofie_soa core, the way a producer module would.
 //
+//   test_session             (CTest) the SoA-view front door's checks: wrong feature counts and n are refused,
+//                            naming the tensor, and nothing is written
 //   test_session infer N     prints the model's output features for N tracks, one line per track (%.9g); the
 //                            inputs are exact functions of the index, which tests/test_cpp_session.py recomputes
 //                            to compare with onnxruntime
@@ -16,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "check.hpp"
 #include "session.hpp"
 #include "sofie_soa/core.hpp"
 
@@ -61,13 +64,19 @@ struct Tracks {
   SoAView view;
 };
 
+/// The model's input features and its output coefficients of `out`.
+const std::vector<std::string> kIn(kFeatures.begin(), kFeatures.begin() + Model::kInputFeatures[0]);
+std::vector<std::string> output_features() {
+  std::vector<std::string> out;
+  for (std::int64_t k = 0; k < Model::kOutputFeatures[0]; ++k) out.push_back("out[" + std::to_string(k) + "]");
+  return out;
+}
+
 /// The output features of n tracks, feature-major, after one inference on `queue`.
 std::vector<float> run(Session const& session, Queue& queue, std::int64_t n) {
   Tracks tracks(n);
-  std::vector<std::string> in(kFeatures.begin(), kFeatures.begin() + Model::kInputFeatures[0]);
-  std::vector<std::string> out;
-  for (std::int64_t k = 0; k < Model::kOutputFeatures[0]; ++k) out.push_back("out[" + std::to_string(k) + "]");
-  session.infer(queue, {tracks.view.tensor(in)}, {tracks.view.tensor(out)});
+  const std::vector<std::string> out = output_features();
+  session.infer(queue, {tracks.view.tensor(kIn)}, {tracks.view.tensor(out)});
   alpaka::wait(queue);
   std::vector<float> result;
   for (auto const& f : tracks.view.tensor(out).features)
@@ -77,9 +86,23 @@ std::vector<float> run(Session const& session, Queue& queue, std::int64_t n) {
 
 int main(int argc, char** argv) {
   static_assert(Model::kInputs == 1 && Model::kOutputs == 1, "this driver runs single-input, single-output models");
-  const std::string mode = argc > 1 ? argv[1] : "infer";
+  const std::string mode = argc > 1 ? argv[1] : "check";
   Queue queue(compat::device<Acc>());
   const Session session(queue);
+  if (mode == "check") {
+    Tracks a(10), b(11);
+    const std::vector<std::string> too_few(kIn.begin(), kIn.end() - 1);
+    const std::vector<std::string> out = output_features();
+    *a.view.column<float>("out") = 7.f;
+    EXPECT_THROWS(session.infer(queue, {a.view.tensor(too_few)}, {a.view.tensor(out)}), std::invalid_argument,
+                  "the model expects");
+    EXPECT_THROWS(session.infer(queue, {a.view.tensor(kIn)}, {b.view.tensor(out)}), std::invalid_argument,
+                  "outputs have n = 11, inputs have n = 10");
+    EXPECT_THROWS(session.infer(queue, {}, {a.view.tensor(out)}), std::invalid_argument, "1 inputs, 0 tensors");
+    CHECK(*a.view.column<float>("out") == 7.f);
+    run(session, queue, 10);
+    return TEST_MAIN_RESULT();
+  }
   if (mode == "infer") {
     const std::int64_t n = argc > 2 ? std::atoll(argv[2]) : 10;
     const std::vector<float> y = run(session, queue, n);

@@ -71,6 +71,14 @@ def test_soa_allocate_uses_the_host_caching_allocator_or_a_given_one():
     assert counting.frees == 1
 
 
+def test_soa_allocate_refuses_a_misaligned_address_from_the_allocator():
+    class Misaligned(CountingAllocator):
+        def allocate(self, nbytes, queue):
+            return super().allocate(nbytes, queue) + 4
+    with pytest.raises(ValueError, match="not aligned to the layout's 128 bytes"):
+        ss.SoA.allocate(TRACK_LAYOUT, 10, allocator=Misaligned())
+
+
 def test_one_model_from_8_threads_matches_serial_runs_bitwise(compiled):
     model = compiled("elu", "cpu_serial")
     rng = np.random.default_rng(5)

@@ -63,6 +63,11 @@ def _dims(shape) -> str:
     return "{" + ", ".join(_dim(d) for d in shape) + "}"
 
 
+def _call(count: str, kernel: str, *args: str) -> str:
+    """One enqueue of a hand-written kernel over `count` work items."""
+    return f"compat::launch<TAcc>(queue, {count}, kernels::{kernel}{{}}, {', '.join(args)});"
+
+
 def _launch(kernel: str, a: dict, plan: Plan) -> str:
     read = lambda key: _accessor(a[key], plan, write=False)  # noqa: E731
     write = lambda key: _accessor(a[key], plan, write=True)  # noqa: E731
@@ -72,28 +77,26 @@ def _launch(kernel: str, a: dict, plan: Plan) -> str:
             f"kernels::DenseLayer{{{_dim(layer.k)}, {_dim(layer.n)}, w + {_linear(*layer.weight.storage.offset)}, "
             f"{'nullptr' if layer.bias is None else f'w + {_linear(*layer.bias.storage.offset)}'}, "
             f"{_unary(layer.epilogue)}}}" for layer in a["layers"])
-        return (f"compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>({rows}), kernels::DenseKernel{{}}, "
-                f"{rows}, {read('x')}, {write('y')}, kernels::dense_chain({layers}));")
+        return _call(f"kernels::DenseKernel::work_items<TAcc>({rows})", "DenseKernel", rows, read("x"), write("y"),
+                     f"kernels::dense_chain({layers})")
     if kernel == "unary":
-        return (f"compat::launch<TAcc>(queue, {_count(a['count'])}, kernels::UnaryKernel{{}}, {read('x')}, "
-                f"{write('y')}, {_unary(a['op'])});")
+        return _call(_count(a["count"]), "UnaryKernel", read("x"), write("y"), _unary(a["op"]))
     if kernel == "binary":
         out, sa, sb = a["shapes"]
-        return (f"compat::launch<TAcc>(queue, {_count(a['count'])}, kernels::BinaryKernel{{}}, {read('a')}, "
-                f"{read('b')}, {write('y')}, kernels::broadcast_map({_dims(out)}, {_dims(sa)}, {_dims(sb)}), "
-                f"kernels::BinaryKind::{a['kind']});")
+        return _call(_count(a["count"]), "BinaryKernel", read("a"), read("b"), write("y"),
+                     f"kernels::broadcast_map({_dims(out)}, {_dims(sa)}, {_dims(sb)})",
+                     f"kernels::BinaryKind::{a['kind']}")
     if kernel == "softmax":
-        shape, length, inner = a["shape"], a["length"], a["inner"]
-        lines = f"({_count(shape)}) / ({_count(length)})"
-        return (f"compat::launch<TAcc>(queue, {lines}, kernels::SoftmaxKernel{{}}, {read('x')}, {write('y')}, "
-                f"{_count(length)}, std::int64_t{{{inner}}}, {str(a['log']).lower()});")
+        lines = f"({_count(a['shape'])}) / ({_count(a['length'])})"
+        return _call(lines, "SoftmaxKernel", read("x"), write("y"), _count(a["length"]),
+                     f"std::int64_t{{{a['inner']}}}", str(a["log"]).lower())
     if kernel == "transpose":
-        return (f"compat::launch<TAcc>(queue, {_count(a['shape'])}, kernels::CopyKernel{{}}, {read('x')}, "
-                f"{write('y')}, kernels::transpose_map({_dims(a['shape'])}, {_dims(a['perm'])}));")
+        return _call(_count(a["shape"]), "CopyKernel", read("x"), write("y"),
+                     f"kernels::transpose_map({_dims(a['shape'])}, {_dims(a['perm'])})")
     if kernel == "concat":
         outer = _count(a["outer"])
-        return (f"compat::launch<TAcc>(queue, {outer} * {a['chunk']}, kernels::CopyKernel{{}}, {read('x')}, "
-                f"{write('y')}, kernels::concat_map({outer}, {a['chunk']}, {a['total']}, {a['offset']}));")
+        return _call(f"{outer} * {a['chunk']}", "CopyKernel", read("x"), write("y"),
+                     f"kernels::concat_map({outer}, {a['chunk']}, {a['total']}, {a['offset']})")
     raise AssertionError(f"no emitter for kernel {kernel}")
 
 
@@ -124,26 +127,11 @@ def emit_header(plan: Plan, namespace: str, source: str) -> str:
 
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 #include "sofie_soa/kernels.hpp"
-#include "sofie_soa/runtime/bind.hpp"
 #include "sofie_soa/runtime/session_base.hpp"
 
 namespace {namespace} {{
-
-/// Names and feature counts of the model's inputs and outputs, in ONNX order.
-struct Model {{
-  static constexpr std::size_t kInputs = {len(in_names)};
-  static constexpr std::size_t kOutputs = {len(out_names)};
-  static constexpr const char* kInputNames[] = {_strings(in_names)};
-  static constexpr const char* kOutputNames[] = {_strings(out_names)};
-  static constexpr std::int64_t kInputFeatures[] = {{{in_features}}};
-  static constexpr std::int64_t kOutputFeatures[] = {{{out_features}}};
-  static constexpr std::size_t kWeightCount = {max(plan.weight_count, 1)};
-  /// Workspace in float32 elements for n elements: planned at compile time (memory planner pass).
-  static constexpr std::size_t workspace_floats(std::int64_t n) {{ return static_cast<std::size_t>{_linear(*plan.workspace)}; }}
-}};
 
 namespace detail {{
 alignas(64) inline constexpr float kWeights[] = {{
@@ -151,47 +139,39 @@ alignas(64) inline constexpr float kWeights[] = {{
 }};
 }}  // namespace detail
 
-/// The inference session: built once per device (weights copied there at construction); immutable afterwards,
-/// so one session serves any number of threads and queues at once. Memory comes from an allocator
-/// (sofie_soa::memory::Allocator<TQueue>; by default the device's program-wide caching allocator).
+/// Names and feature counts of the model's inputs and outputs (ONNX order), its weights and its workspace.
+struct Model {{
+  static constexpr std::size_t kInputs = {len(in_names)};
+  static constexpr std::size_t kOutputs = {len(out_names)};
+  static constexpr const char* kInputNames[] = {_strings(in_names)};
+  static constexpr const char* kOutputNames[] = {_strings(out_names)};
+  static constexpr std::int64_t kInputFeatures[] = {{{in_features}}};
+  static constexpr std::int64_t kOutputFeatures[] = {{{out_features}}};
+  static constexpr float const* kWeights = detail::kWeights;
+  static constexpr std::size_t kWeightCount = {max(plan.weight_count, 1)};
+  /// Workspace in float32 elements for n elements: planned at compile time (memory planner pass).
+  static constexpr std::size_t workspace_floats(std::int64_t n) {{ return static_cast<std::size_t>{_linear(*plan.workspace)}; }}
+}};
+
+/// The inference session (sofie_soa::runtime::SessionBase): built once per device, weights copied there at
+/// construction, immutable afterwards. infer(queue, n, inputs, outputs) takes FeatureRef arrays,
+/// infer(queue, {{views}}, {{views}}) SoA tensor views; memory comes from the given allocator, by default the
+/// device's program-wide caching allocator.
 template <class TAcc, class TQueue = sofie_soa::compat::DefaultQueue<TAcc>>
-class Session : public sofie_soa::runtime::SessionBase<TAcc, TQueue> {{
-  using Base = sofie_soa::runtime::SessionBase<TAcc, TQueue>;
+class Session : public sofie_soa::runtime::SessionBase<Session<TAcc, TQueue>, TAcc, TQueue, Model> {{
+  using Base = sofie_soa::runtime::SessionBase<Session<TAcc, TQueue>, TAcc, TQueue, Model>;
+  friend Base;
 
  public:
-  explicit Session(TQueue& queue) : Session(queue, sofie_soa::memory::default_allocator(queue)) {{}}
-  Session(TQueue& queue, typename Base::Allocator& allocator)
-      : Base(queue, allocator, detail::kWeights, Model::kWeightCount) {{}}
+  using Base::Base;
 
-  /// Enqueues inference of n elements on `queue`. inputs[i] points to Model::kInputFeatures[i] features,
-  /// outputs[j] to Model::kOutputFeatures[j]; features must stay valid until the queue has run the work.
-  void infer(TQueue& queue, std::int64_t n, sofie_soa::kernels::FeatureRef const* const* inputs,
-             sofie_soa::kernels::FeatureRef const* const* outputs) const {{
+ private:
+  /// The model's launches, in order: bound features, weights w, workspace ws.
+  void enqueue(TQueue& queue, [[maybe_unused]] std::int64_t n, [[maybe_unused]] typename Base::Bound const& bound,
+               [[maybe_unused]] float const* w, [[maybe_unused]] float* ws) const {{
     namespace kernels = sofie_soa::kernels;
     namespace compat = sofie_soa::compat;
-    typename Base::Workspace descriptors(this->allocator(), queue,
-                                         Base::descriptor_floats(Model::kInputFeatures, Model::kOutputFeatures));
-    auto const bound = this->bind(queue, descriptors, inputs, Model::kInputFeatures, outputs, Model::kOutputFeatures);
-    typename Base::Workspace workspace(this->allocator(), queue, Model::workspace_floats(n));
-    float const* w = this->weights();
-    float* ws = workspace.data();
-    (void)bound;
-    (void)w;
-    (void)ws;
 {body}
-  }}
-
-  /// Enqueues inference on SoA tensor views (ONNX input and output order). Throws std::invalid_argument naming
-  /// the tensor when a feature count or n differs from the model's, before anything is enqueued.
-  void infer(TQueue& queue, std::vector<sofie_soa::TensorView> const& inputs,
-             std::vector<sofie_soa::TensorView> const& outputs) const {{
-    sofie_soa::runtime::FeatureRefs in(inputs, Model::kInputFeatures, Model::kInputNames, Model::kInputs, "input");
-    sofie_soa::runtime::FeatureRefs out(outputs, Model::kOutputFeatures, Model::kOutputNames, Model::kOutputs,
-                                        "output");
-    if (out.n() != in.n())
-      throw std::invalid_argument("outputs have n = " + std::to_string(out.n()) + ", inputs have n = " +
-                                  std::to_string(in.n()));
-    infer(queue, in.n(), in.get(), out.get());
   }}
 }};
 

@@ -19,8 +19,10 @@ from sofie_soa.runtime.cache import cache_root
 
 log = logging.getLogger("sofie_soa")
 
-# -march=native: sessions are compiled on the machine that runs them (the flags are part of the cache key).
-OPT_FLAGS = ("-std=c++17", "-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden")
+# Flags of the C++ front end, and of the host compiler (through -Xcompiler under nvcc). -march=native: sessions
+# are compiled on the machine that runs them. All flags are part of the cache key.
+LANGUAGE_FLAGS = ("-std=c++17", "-O3", "-shared")
+HOST_FLAGS = ("-march=native", "-fPIC", "-fvisibility=hidden")
 
 
 class BuildError(RuntimeError):
@@ -37,11 +39,10 @@ def compiler(backend: Backend) -> str:
     return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or "c++"
 
 
-def curand_include() -> list[str]:
-    """alpaka's CUDA back-end includes curand_kernel.h: from the CUDA install if it has it, else from the
+def curand_include(nvcc: str) -> list[str]:
+    """alpaka's CUDA back-end includes curand_kernel.h: from nvcc's CUDA install if it has it, else from the
     nvidia-curand wheel; [] when neither (the compiler then names the missing header)."""
-    nvcc = shutil.which("nvcc")
-    if nvcc and (Path(nvcc).resolve().parents[1] / "include" / "curand_kernel.h").is_file():
+    if (Path(shutil.which(nvcc) or nvcc).resolve().parents[1] / "include" / "curand_kernel.h").is_file():
         return []
     try:
         from importlib.metadata import files
@@ -51,14 +52,14 @@ def curand_include() -> list[str]:
         return []
 
 
-def _flags(backend: Backend) -> list[str]:
-    """Compiler flags for `backend`; host-compiler flags go through -Xcompiler for nvcc."""
+def _flags(backend: Backend, cxx: str) -> list[str]:
+    """Compiler flags for `backend` built by `cxx`."""
     includes = [f"-I{paths.include_dir()}", f"-I{alpaka_include_dir()}", f"-I{boost_include()}"]
     if backend.cuda:
-        host = ",".join(flag for flag in OPT_FLAGS if flag not in ("-std=c++17", "-O3", "-shared"))
-        return ["-x", "cu", "-std=c++17", "-O3", "-shared", "--expt-relaxed-constexpr", "--extended-lambda",
-                f"-Xcompiler={host}", *backend.flags, f"-D{backend.define}", *includes, *curand_include()]
-    return [*OPT_FLAGS, *backend.flags, f"-D{backend.define}", *includes]
+        return ["-x", "cu", *LANGUAGE_FLAGS, "--expt-relaxed-constexpr", "--extended-lambda",
+                f"-Xcompiler={','.join(HOST_FLAGS)}", *backend.flags, f"-D{backend.define}", *includes,
+                *curand_include(cxx)]
+    return [*LANGUAGE_FLAGS, *HOST_FLAGS, *backend.flags, f"-D{backend.define}", *includes]
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,7 +92,7 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
     only if no build with the same content hash exists. `extra_files` (name -> text) are written beside the
     source, e.g. the generated session header it includes."""
     cxx = compiler(backend)
-    flags = _flags(backend)
+    flags = _flags(backend, cxx)
     key = hashlib.sha256()
     for part in (source, *sorted((extra_files or {}).items()), _toolchain_identity(cxx), " ".join(flags),
                  _headers_digest()):

@@ -21,11 +21,19 @@ class AllocatorStats(ctypes.Structure):
 
 
 class _Handle:
-    """An Allocator<Queue>* living in the queue library of one back-end and device."""
+    """An Allocator<Queue>* living in the queue library of one back-end and device. It refers to its queue
+    weakly (the queue holds its allocator); objects in `keep` live as long as the handle."""
 
     def __init__(self, queue, handle: int, owned: bool, keep=()):
         self.backend, self.device = queue.backend, queue.device
-        self._queue, self._handle, self._owned, self._keep = queue, handle, owned, keep
+        self._lib, self._queue = queue._lib, weakref.ref(queue)
+        self._handle, self._owned, self._keep = handle, owned, keep
+
+    def _queue_handle(self, queue) -> int:
+        queue = queue or self._queue()
+        if queue is None:
+            raise ValueError("the allocator's own queue is gone: pass the queue the memory is for")
+        return queue.handle
 
     @property
     def handle(self) -> int:
@@ -34,27 +42,27 @@ class _Handle:
     def stats(self) -> dict:
         """requested_bytes, live_bytes, cached_bytes, hits, misses, system_allocations, system_frees."""
         out = AllocatorStats()
-        self._queue._lib.sofie_allocator_stats(self._handle, ctypes.byref(out))
+        self._lib.sofie_allocator_stats(self._handle, ctypes.byref(out))
         return out.as_dict()
 
     def allocate(self, nbytes: int, queue=None) -> int:
         """Address of nbytes bytes for work on `queue` (default: this allocator's own queue); MemoryError."""
         error = ctypes.create_string_buffer(512)
-        address = self._queue._lib.sofie_allocator_allocate(self._handle, nbytes, (queue or self._queue).handle,
-                                                            error, len(error))
+        address = self._lib.sofie_allocator_allocate(self._handle, nbytes, self._queue_handle(queue), error,
+                                                     len(error))
         if not address:
             raise MemoryError(f"allocating {nbytes} bytes failed: {error.value.decode()}")
         return address
 
     def free(self, address: int, nbytes: int, queue=None) -> None:
         error = ctypes.create_string_buffer(512)
-        if self._queue._lib.sofie_allocator_free(self._handle, address, nbytes, (queue or self._queue).handle,
-                                                 error, len(error)):
+        if self._lib.sofie_allocator_free(self._handle, address, nbytes, self._queue_handle(queue), error,
+                                          len(error)):
             raise ValueError(error.value.decode())
 
     def __del__(self):
         if getattr(self, "_owned", False):
-            self._queue._lib.sofie_allocator_destroy(self._handle)
+            self._lib.sofie_allocator_destroy(self._handle)
             self._owned = False
 
 
@@ -86,7 +94,7 @@ class CachingAllocator(_Handle):
                                                     max_cached_fraction, error, len(error))
         if not handle:
             raise ValueError(error.value.decode())
-        super().__init__(queue, handle, owned=True, keep=(base,))
+        super().__init__(queue, handle, owned=True, keep=(base, queue))
 
 
 _QUEUES_BY_HANDLE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # C++ queue address -> Queue

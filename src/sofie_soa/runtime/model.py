@@ -36,7 +36,8 @@ def generate(model, name: str = "model"):
 
 def compile(model, backend: str = "cpu_serial", name: str | None = None) -> "Model":
     """Compiles an ONNX model (path, bytes or ModelProto) into a session for `backend` (cpu_serial,
-    cpu_threads, cpu_omp2_blocks, cuda — nvcc, sm_80 and sm_90). The shared library is built once and cached by content hash.
+    cpu_threads, cpu_omp2_blocks, cuda — nvcc, sm_80 and sm_90). The shared library is built once and cached
+    by content hash.
 
     Raises sofie_soa.ModelError for corrupt or unsupported models (UnsupportedOperator names node, op type and
     opset), ValueError for an unknown backend, BuildError if the C++ compiler fails."""
@@ -57,11 +58,12 @@ class Model:
         self.input_shapes = [s for _, s, _ in plan.inputs]
         self.output_shapes = [s for _, s in plan.outputs]
         self._plan = plan
+        self._cuda = find_backend(backend).cuda
         self._signature = _core.Signature(self.input_names, self.output_names,
                                           [features(s) for s in self.input_shapes],
                                           [features(s) for s in self.output_shapes],
                                           [-1 if s[0] == N else s[0] for s in self.input_shapes],
-                                          2 if find_backend(backend).cuda else 1)
+                                          2 if self._cuda else 1)
         self._infer_fn = ctypes.cast(lib.sofie_session_infer, ctypes.c_void_p).value
         self._wait_fn = ctypes.cast(lib.sofie_queue_wait, ctypes.c_void_p).value
         self._sessions = {}
@@ -94,7 +96,7 @@ class Model:
             n = like.n
         else:
             n = like.shape[0] if hasattr(like, "shape") else np.from_dlpack(like).shape[0]
-        if find_backend(self.backend).cuda:
+        if self._cuda:
             import torch
             return torch.zeros((n,) + tuple(shape[1:]), dtype=torch.float32, device=like.device)
         return np.zeros((n,) + tuple(shape[1:]), np.float32)

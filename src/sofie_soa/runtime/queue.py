@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 
 from sofie_soa.runtime import memory
 from sofie_soa.runtime.backends import backend as find_backend
@@ -44,6 +45,13 @@ def load_library(path) -> ctypes.CDLL:
     return lib
 
 
+@functools.lru_cache(maxsize=None)
+def _queue_library(backend: str) -> ctypes.CDLL:
+    """The queue runtime of a back-end: built (or found in the build cache) and loaded once per process."""
+    spec = find_backend(backend)
+    return load_library(build(_QUEUE_SOURCE.format(tag=spec.tag), spec, f"the {backend} queue runtime"))
+
+
 class Queue:
     """An alpaka queue (blocking, on the CPU back-ends) of `backend` on device `device`.
 
@@ -58,7 +66,7 @@ class Queue:
     def __init__(self, backend: str = "cpu_serial", device: int = 0, allocator=None):
         spec = find_backend(backend)
         self.backend, self.device = spec.name, device
-        self._lib = load_library(build(_QUEUE_SOURCE.format(tag=spec.tag), spec, f"the {backend} queue runtime"))
+        self._lib = _queue_library(spec.name)
         error = ctypes.create_string_buffer(1024)
         self.handle = self._lib.sofie_queue_create(device, error, len(error))
         if not self.handle:

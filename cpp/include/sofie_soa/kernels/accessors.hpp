@@ -14,15 +14,9 @@
 #include <alpaka/alpaka.hpp>
 
 #include "sofie_soa/core/dtype.hpp"
+#include "sofie_soa/kernels/feature_ref.hpp"
 
 namespace sofie_soa::kernels {
-
-/// One SoA feature as a kernel sees it; element i is at data + i * stride elements of dtype.
-struct FeatureRef {
-  std::byte* data;
-  std::int64_t stride;
-  DType dtype;
-};
 
 /// IEEE binary16 bits to float (exact).
 ALPAKA_FN_HOST_ACC inline float half_to_float(std::uint16_t h) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 
 namespace sofie_soa::memory {
 
@@ -33,6 +34,32 @@ template <class TQueue> class Allocator {
   virtual void* allocate(std::size_t bytes, TQueue& queue) = 0;
   virtual void free(void* ptr, std::size_t bytes, TQueue& queue) = 0;
   virtual AllocatorStats stats() const = 0;
+};
+
+/// Thread-safe statistics of an allocator that serves every request from the system (no cache).
+class SystemCounts {
+ public:
+  void allocated(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.requested_bytes += bytes;
+    stats_.live_bytes += bytes;
+    stats_.misses++;
+    stats_.system_allocations++;
+  }
+  void freed(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.requested_bytes -= bytes;
+    stats_.live_bytes -= bytes;
+    stats_.system_frees++;
+  }
+  AllocatorStats get() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  AllocatorStats stats_;
 };
 
 }  // namespace sofie_soa::memory

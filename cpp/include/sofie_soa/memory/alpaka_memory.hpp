@@ -31,36 +31,31 @@ template <class TQueue> class DeviceAllocator final : public Allocator<TQueue> {
     Buffer buffer = alpaka::allocBuf<std::byte, compat::Idx>(alpaka::getDev(queue),
                                                              alpaka::Vec<compat::Dim1, compat::Idx>(bytes ? bytes : 1));
     void* ptr = std::data(buffer);
-    std::lock_guard<std::mutex> lock(mutex_);
-    blocks_.emplace(ptr, std::move(buffer));
-    stats_.live_bytes += bytes;
-    stats_.requested_bytes += bytes;
-    stats_.misses++;
-    stats_.system_allocations++;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      blocks_.emplace(ptr, std::move(buffer));
+    }
+    counts_.allocated(bytes);
     return ptr;
   }
 
   void free(void* ptr, std::size_t bytes, TQueue& queue) override {
     alpaka::wait(queue);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (blocks_.erase(ptr) == 0) throw std::invalid_argument("device allocator: free of a pointer it did not allocate");
-    stats_.live_bytes -= bytes;
-    stats_.requested_bytes -= bytes;
-    stats_.system_frees++;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (blocks_.erase(ptr) == 0) throw std::invalid_argument("device allocator: free of a pointer it did not allocate");
+    }
+    counts_.freed(bytes);
   }
 
-  AllocatorStats stats() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return stats_;
-  }
+  AllocatorStats stats() const override { return counts_.get(); }
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::unordered_map<void*, Buffer> blocks_;
-  AllocatorStats stats_;
+  SystemCounts counts_;
 };
 
-/// Events of a queue; on a blocking queue the work is done when enqueue returns, so no event is recorded.
 template <class TQueue> struct AlpakaEvents {
   struct Completed {};
   using Event = std::conditional_t<compat::is_blocking<TQueue>, Completed, alpaka::Event<TQueue>>;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <new>
 
 #include "sofie_soa/memory/allocator.hpp"
@@ -22,32 +21,21 @@ template <class TQueue> class CallbackAllocator final : public Allocator<TQueue>
   void* allocate(std::size_t bytes, TQueue& queue) override {
     void* ptr = allocate_(bytes, &queue);
     if (ptr == nullptr) throw std::bad_alloc();
-    std::lock_guard<std::mutex> lock(mutex_);
-    stats_.requested_bytes += bytes;
-    stats_.live_bytes += bytes;
-    stats_.misses++;
-    stats_.system_allocations++;
+    counts_.allocated(bytes);
     return ptr;
   }
 
   void free(void* ptr, std::size_t bytes, TQueue& queue) override {
     free_(ptr, bytes, &queue);
-    std::lock_guard<std::mutex> lock(mutex_);
-    stats_.requested_bytes -= bytes;
-    stats_.live_bytes -= bytes;
-    stats_.system_frees++;
+    counts_.freed(bytes);
   }
 
-  AllocatorStats stats() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return stats_;
-  }
+  AllocatorStats stats() const override { return counts_.get(); }
 
  private:
   AllocateFn allocate_;
   FreeFn free_;
-  mutable std::mutex mutex_;
-  AllocatorStats stats_;
+  SystemCounts counts_;
 };
 
 }  // namespace sofie_soa::memory

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sofie_soa/core/soa_view.hpp"
-#include "sofie_soa/kernels/accessors.hpp"
+#include "sofie_soa/kernels/feature_ref.hpp"
 
 namespace sofie_soa::runtime {
 

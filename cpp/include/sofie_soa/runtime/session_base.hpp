@@ -1,32 +1,52 @@
-// sofie_soa/runtime/session_base.hpp — what every generated session shares: its weights copied once to the
-// device through an allocator, and a workspace per call from the same allocator (queue-ordered), so that a
-// session is immutable after construction and one session serves any number of threads and queues at once.
+// sofie_soa/runtime/session_base.hpp — everything a generated session does except its launches: the weights
+// copied once to the device through an allocator; per call, the feature descriptors bound (and staged to GPUs)
+// and a workspace from the same allocator (queue-ordered), then the generated launches; the SoA-view front door
+// with its checks. A session is immutable after construction, so one session serves any number of threads and
+// queues at once.
+//
+// A generated session derives from SessionBase<Session, TAcc, TQueue, Model> (CRTP) and provides
+//   template <class Bound> void enqueue(TQueue&, std::int64_t n, Bound const&, float const* w, float* ws) const;
+// Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, kWeights,
+// kWeightCount and workspace_floats(n).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <alpaka/alpaka.hpp>
 
 #include "sofie_soa/alpaka/compat.hpp"
-#include "sofie_soa/kernels/accessors.hpp"
+#include "sofie_soa/core/soa_view.hpp"
+#include "sofie_soa/kernels/feature_ref.hpp"
 #include "sofie_soa/memory/alpaka_memory.hpp"
+#include "sofie_soa/runtime/bind.hpp"
 
 namespace sofie_soa::runtime {
 
-template <class TAcc, class TQueue> class SessionBase {
+template <class TSession, class TAcc, class TQueue, class TModel> class SessionBase {
  public:
   using Queue = TQueue;
   using Allocator = memory::Allocator<TQueue>;
 
-  /// Copies `count` float32 weights from host memory to the queue's device, into memory from `allocator` (which
-  /// must outlive the session), and waits for the copy.
-  SessionBase(TQueue& queue, Allocator& allocator, float const* weights, std::size_t count)
-      : queue_(queue), allocator_(allocator), weight_bytes_(count * sizeof(float)) {
+  /// The feature descriptors (FeatureRef arrays) of the model's inputs and outputs as kernels read them.
+  struct Bound {
+    kernels::FeatureRef const* in[TModel::kInputs];
+    kernels::FeatureRef const* out[TModel::kOutputs];
+  };
+
+  /// Weights in memory from the device's program-wide caching allocator.
+  explicit SessionBase(TQueue& queue) : SessionBase(queue, memory::default_allocator(queue)) {}
+
+  /// Copies the model's float32 weights from host memory to the queue's device, into memory from `allocator`
+  /// (which must outlive the session), and waits for the copy.
+  SessionBase(TQueue& queue, Allocator& allocator)
+      : queue_(queue), allocator_(allocator), weight_bytes_(TModel::kWeightCount * sizeof(float)) {
     weights_ = static_cast<float*>(allocator_.allocate(weight_bytes_, queue_));
-    const alpaka::Vec<compat::Dim1, compat::Idx> extent(count);
-    auto host = alpaka::createView(compat::host(), weights, extent);
+    const alpaka::Vec<compat::Dim1, compat::Idx> extent(TModel::kWeightCount);
+    auto host = alpaka::createView(compat::host(), TModel::kWeights, extent);
     auto device = alpaka::createView(alpaka::getDev(queue_), weights_, extent);
     alpaka::memcpy(queue_, device, host);
     alpaka::wait(queue_);
@@ -37,9 +57,30 @@ template <class TAcc, class TQueue> class SessionBase {
 
   Allocator& allocator() const { return allocator_; }
 
- protected:
-  /// A workspace of `floats` float32 elements for work enqueued on `queue`, returned to the allocator (queue-
-  /// ordered: no wait) when this object goes out of scope.
+  /// Enqueues inference of n elements on `queue`. inputs[i] points to TModel::kInputFeatures[i] features,
+  /// outputs[j] to TModel::kOutputFeatures[j]; they must stay valid until the queue has run the work.
+  void infer(TQueue& queue, std::int64_t n, kernels::FeatureRef const* const* inputs,
+             kernels::FeatureRef const* const* outputs) const {
+    Workspace staging(allocator_, queue, descriptor_floats());
+    const Bound bound = bind(queue, staging, inputs, outputs);
+    Workspace workspace(allocator_, queue, TModel::workspace_floats(n));
+    static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, workspace.data());
+  }
+
+  /// Enqueues inference on SoA tensor views (ONNX input and output order). Throws std::invalid_argument naming
+  /// the tensor when a feature count or n differs from the model's, before anything is enqueued.
+  void infer(TQueue& queue, std::vector<TensorView> const& inputs, std::vector<TensorView> const& outputs) const {
+    const FeatureRefs in(inputs, TModel::kInputFeatures, TModel::kInputNames, TModel::kInputs, "input");
+    const FeatureRefs out(outputs, TModel::kOutputFeatures, TModel::kOutputNames, TModel::kOutputs, "output");
+    if (out.n() != in.n())
+      throw std::invalid_argument("outputs have n = " + std::to_string(out.n()) + ", inputs have n = " +
+                                  std::to_string(in.n()));
+    infer(queue, in.n(), in.get(), out.get());
+  }
+
+ private:
+  /// `floats` float32 elements for work enqueued on `queue`, returned to the allocator (queue-ordered: no wait)
+  /// when this object goes out of scope.
   class Workspace {
    public:
     Workspace(Allocator& allocator, TQueue& queue, std::size_t floats)
@@ -59,47 +100,35 @@ template <class TAcc, class TQueue> class SessionBase {
     float* data_;
   };
 
-  float const* weights() const { return weights_; }
-
-  /// The feature descriptors (FeatureRef arrays) of I inputs and O outputs as kernels read them.
-  template <std::size_t I, std::size_t O> struct Bound {
-    kernels::FeatureRef const* in[I];
-    kernels::FeatureRef const* out[O];
-  };
-
-  /// Floats of staging a GPU needs for the descriptors of features `in` and `out` (0 on CPUs).
-  template <std::size_t I, std::size_t O>
-  static constexpr std::size_t descriptor_floats(std::int64_t const (&in)[I], std::int64_t const (&out)[O]) {
+  /// Floats of device staging for the descriptors: every feature's FeatureRef on GPUs, none on CPUs.
+  static constexpr std::size_t descriptor_floats() {
     std::int64_t count = 0;
-    for (std::int64_t f : in) count += f;
-    for (std::int64_t f : out) count += f;
+    for (std::int64_t f : TModel::kInputFeatures) count += f;
+    for (std::int64_t f : TModel::kOutputFeatures) count += f;
     return compat::is_gpu<TAcc>() ? static_cast<std::size_t>(count) * sizeof(kernels::FeatureRef) / sizeof(float) : 0;
   }
 
-  /// CPU: the caller's descriptor arrays as they are. GPU: copied into `staging` (device memory from the
-  /// allocator, descriptor_floats in size) on `queue` — descriptors only, a few bytes per feature, never the data
-  /// they point to. The host copy is pageable memory, which the CUDA/HIP runtime consumes before the enqueue
-  /// returns.
-  template <std::size_t I, std::size_t O>
-  Bound<I, O> bind(TQueue& queue, Workspace const& staging, kernels::FeatureRef const* const* inputs,
-                   std::int64_t const (&in)[I], kernels::FeatureRef const* const* outputs,
-                   std::int64_t const (&out)[O]) const {
-    Bound<I, O> bound{};
+  /// CPU: the caller's descriptor arrays as they are. GPU: copied into `staging` on `queue` — descriptors only,
+  /// a few bytes per feature, never the data they point to. The host copy is pageable memory, which the
+  /// CUDA/HIP runtime consumes before the enqueue returns.
+  Bound bind(TQueue& queue, Workspace const& staging, kernels::FeatureRef const* const* inputs,
+             kernels::FeatureRef const* const* outputs) const {
+    Bound bound{};
     if constexpr (!compat::is_gpu<TAcc>()) {
       (void)queue;
       (void)staging;
-      for (std::size_t i = 0; i < I; ++i) bound.in[i] = inputs[i];
-      for (std::size_t j = 0; j < O; ++j) bound.out[j] = outputs[j];
+      for (std::size_t i = 0; i < TModel::kInputs; ++i) bound.in[i] = inputs[i];
+      for (std::size_t j = 0; j < TModel::kOutputs; ++j) bound.out[j] = outputs[j];
     } else {
       std::vector<kernels::FeatureRef> host;
       auto* device = reinterpret_cast<kernels::FeatureRef*>(staging.data());
-      for (std::size_t i = 0; i < I; ++i) {
+      for (std::size_t i = 0; i < TModel::kInputs; ++i) {
         bound.in[i] = device + host.size();
-        host.insert(host.end(), inputs[i], inputs[i] + in[i]);
+        host.insert(host.end(), inputs[i], inputs[i] + TModel::kInputFeatures[i]);
       }
-      for (std::size_t j = 0; j < O; ++j) {
+      for (std::size_t j = 0; j < TModel::kOutputs; ++j) {
         bound.out[j] = device + host.size();
-        host.insert(host.end(), outputs[j], outputs[j] + out[j]);
+        host.insert(host.end(), outputs[j], outputs[j] + TModel::kOutputFeatures[j]);
       }
       const alpaka::Vec<compat::Dim1, compat::Idx> bytes(host.size() * sizeof(kernels::FeatureRef));
       auto source = alpaka::createView(compat::host(), reinterpret_cast<std::byte*>(host.data()), bytes);
@@ -109,7 +138,6 @@ template <class TAcc, class TQueue> class SessionBase {
     return bound;
   }
 
- private:
   TQueue queue_;  // a handle to the construction queue: the weights are freed on it
   Allocator& allocator_;
   std::size_t weight_bytes_;
