@@ -1,7 +1,11 @@
-// The per-call path of Model.infer, in C++: binds inputs and outputs (sofie_soa Tensors or any DLPack /
-// buffer-protocol array) to FeatureRef arrays, checks them against the model's signature, and calls the
-// session's C entry point (runtime/c_entry.hpp) with the GIL released. Nothing is enqueued unless every check
-// passes; a ValueError names the tensor, its feature count, n, dtype or writability.
+// The per-call path of Model.infer, in C++ (sofie_soa._core.Runner): takes inputs and outputs (sofie_soa Tensors,
+// buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRef arrays, checks them
+// against the model's signature, and calls the session's C entry point (runtime/c_entry.hpp) then the queue's
+// wait with the GIL released. Nothing is enqueued unless every check passes; a ValueError names the tensor and
+// its feature count, n, dtype, device or writability. Per call it allocates nothing once warm (thread-local
+// scratch) and builds no strings unless it raises.
+#include <Python.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,123 +26,284 @@ using InferFn = int (*)(void*, void*, std::int64_t, FeatureRef const* const*, Fe
                         std::size_t);
 using WaitFn = void (*)(void*);
 
-/// What a compiled model takes, in ONNX order: names, features per element, and the fixed batch (-1: dynamic).
-struct Signature {
-  Signature(std::vector<std::string> in_names, std::vector<std::string> out_names, std::vector<std::int64_t> in_features,
-            std::vector<std::int64_t> out_features, std::vector<std::int64_t> in_batch, int device)
-      : input_names(std::move(in_names)), output_names(std::move(out_names)), input_features(std::move(in_features)),
-        output_features(std::move(out_features)), input_batch(std::move(in_batch)), device_type(device) {}
-  std::vector<std::string> input_names, output_names;
-  std::vector<std::int64_t> input_features, output_features, input_batch;
-  int device_type;  ///< DLPack device type the session reads and writes: 1 CPU, 2 CUDA
+constexpr int kCpu = nb::device::cpu::value;
+
+char const* device_name(int type) {
+  return type == kCpu ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's";
+}
+
+/// The dtype of a buffer-protocol format (struct module syntax, native byte order) of `itemsize` bytes.
+bool dtype_from_format(char const* format, Py_ssize_t itemsize, DType& dtype) {
+  if (format == nullptr) format = "B";
+  if (*format == '@' || *format == '=' || *format == '<') ++format;
+  if (format[0] == '\0' || format[1] != '\0') return false;
+  const char c = format[0];
+  auto by_size = [&](DType d1, DType d2, DType d4, DType d8) {
+    switch (itemsize) {
+      case 1: dtype = d1; return true;
+      case 2: dtype = d2; return true;
+      case 4: dtype = d4; return true;
+      case 8: dtype = d8; return true;
+      default: return false;
+    }
+  };
+  if (c == '?') return dtype = DType::boolean, itemsize == 1;
+  if (c == 'e' || c == 'f' || c == 'd') return itemsize != 1 && by_size(DType::float16, DType::float16, DType::float32, DType::float64);
+  if (c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q')
+    return by_size(DType::int8, DType::int16, DType::int32, DType::int64);
+  if (c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q')
+    return by_size(DType::uint8, DType::uint16, DType::uint32, DType::uint64);
+  return false;
+}
+
+/// A held buffer-protocol view, released on destruction.
+struct HeldBuffer {
+  Py_buffer view{};
+  bool held = false;
+  HeldBuffer() = default;
+  HeldBuffer(HeldBuffer const&) = delete;
+  HeldBuffer& operator=(HeldBuffer const&) = delete;
+  ~HeldBuffer() {
+    if (held) PyBuffer_Release(&view);
+  }
 };
 
-struct Bound {
-  std::int64_t n = 0;
-  std::vector<FeatureRef> refs;
+/// One tensor to bind: its place in the signature and what the caller passed.
+struct Slot {
+  std::string const& name;
+  std::int64_t features;
+  bool output;
+  int device_type;
+  [[noreturn]] void fail(std::string const& why) const {
+    throw nb::value_error(((output ? "output '" : "'") + name + "'" + why).c_str());
+  }
 };
 
-char const* device_name(int type) { return type == nb::device::cpu::value ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's"; }
+/// Appends the FeatureRefs of an [n, ...] array (strides in elements) flattened row-major over the trailing
+/// dimensions; returns n.
+std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byte* base, DType dtype, int ndim,
+                       std::int64_t const* shape, std::int64_t const* stride_elems) {
+  if (ndim == 0) slot.fail(": a 0-d array has no element dimension");
+  std::int64_t trailing = 1;
+  for (int d = 1; d < ndim; ++d) trailing *= shape[d];
+  if (trailing != slot.features)
+    slot.fail(" has " + std::to_string(trailing) + " features, the model expects " + std::to_string(slot.features));
+  if (slot.output && dtype == DType::float16)
+    slot.fail(": float16 output columns are not supported; use float32 or float64");
+  const auto item = static_cast<std::int64_t>(size_of(dtype));
+  for (std::int64_t flat = 0; flat < trailing; ++flat) {
+    std::int64_t rest = flat, offset = 0;
+    for (int d = ndim; d-- > 1;) {
+      offset += (rest % shape[d]) * stride_elems[d];
+      rest /= shape[d];
+    }
+    refs.push_back({base + offset * item, stride_elems[0], dtype});
+  }
+  return shape[0];
+}
 
-Bound bind(nb::handle obj, std::string const& name, std::int64_t expected, bool output, int device_type) {
-  Bound b;
-  std::string const what = (output ? "output '" : "'") + name + "'";
+/// Binds one tensor, appending its FeatureRefs to `refs`; returns its n. `held` keeps a buffer-protocol view
+/// alive until the call is over.
+std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& refs, HeldBuffer& held) {
   if (nb::isinstance<Tensor>(obj)) {
-    if (device_type != nb::device::cpu::value)
-      throw nb::value_error((what + ": the SoA view is in CPU memory, the session runs on " +
-                             device_name(device_type) + " memory").c_str());
+    if (slot.device_type != kCpu)
+      slot.fail(std::string(": the SoA view is in CPU memory, the session runs on ") + device_name(slot.device_type) +
+                " memory");
     Tensor const& t = nb::cast<Tensor const&>(obj);
-    if (output && !t.writable) throw nb::value_error((what + ": the SoA view is read-only").c_str());
-    b.n = t.view.n;
-    for (Feature const& f : t.view.features) b.refs.push_back({f.data, f.stride, f.dtype});
-  } else {
-    nb::ndarray<nb::ro> a;
-    if (!nb::try_cast(obj, a))
-      throw nb::value_error((what + ": expected a sofie_soa Tensor or a DLPack array, got " +
-                             std::string(nb::type_name(obj.type()).c_str())).c_str());
-    if (output) {
-      nb::ndarray<> writable_array;
-      if (!nb::try_cast(obj, writable_array)) throw nb::value_error((what + ": the array is read-only").c_str());
+    if (slot.output && !t.writable) slot.fail(": the SoA view is read-only");
+    if (static_cast<std::int64_t>(t.view.features.size()) != slot.features)
+      slot.fail(" has " + std::to_string(t.view.features.size()) + " features, the model expects " +
+                std::to_string(slot.features));
+    for (Feature const& f : t.view.features) {
+      if (slot.output && f.dtype == DType::float16)
+        slot.fail(": float16 output columns are not supported; use float32 or float64");
+      refs.push_back({f.data, f.stride, f.dtype});
     }
-    if (a.device_type() != device_type)
-      throw nb::value_error((what + ": the array is in " + device_name(a.device_type()) + " memory, the session runs on " +
-                             device_name(device_type) + " memory").c_str());
-    if (a.ndim() == 0) throw nb::value_error((what + ": a 0-d array has no element dimension").c_str());
-    DType dtype;
-    try {
-      dtype = dtype_from_dlpack(a.dtype().code, a.dtype().bits);
-    } catch (std::invalid_argument const&) {
-      throw nb::value_error((what + ": its dtype has no conversion to float").c_str());
-    }
-    b.n = static_cast<std::int64_t>(a.shape(0));
-    std::int64_t trailing = 1;
-    for (std::size_t d = 1; d < a.ndim(); ++d) trailing *= static_cast<std::int64_t>(a.shape(d));
-    auto* base = static_cast<std::byte*>(const_cast<void*>(a.data()));
-    const std::int64_t item = static_cast<std::int64_t>(size_of(dtype));
-    for (std::int64_t flat = 0; flat < trailing; ++flat) {  // row-major over the trailing dimensions
-      std::int64_t rest = flat, offset = 0;
-      for (std::size_t d = a.ndim(); d-- > 1;) {
-        offset += (rest % static_cast<std::int64_t>(a.shape(d))) * a.stride(d);
-        rest /= static_cast<std::int64_t>(a.shape(d));
+    return t.view.n;
+  }
+  // NumPy and other CPU arrays: the buffer protocol, cheaper than a DLPack capsule.
+  if (PyObject_CheckBuffer(obj.ptr()) && !nb::hasattr(obj, "__cuda_array_interface__")) {
+    const int flags = PyBUF_STRIDES | PyBUF_FORMAT | (slot.output ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj.ptr(), &held.view, flags) != 0) {
+      PyErr_Clear();
+      if (slot.output && PyObject_GetBuffer(obj.ptr(), &held.view, PyBUF_STRIDES | PyBUF_FORMAT) == 0) {
+        PyBuffer_Release(&held.view);
+        slot.fail(": the array is read-only");
       }
-      b.refs.push_back({base + offset * item, a.stride(0), dtype});
+      PyErr_Clear();
+    } else {
+      held.held = true;
+      Py_buffer const& v = held.view;
+      if (slot.device_type != kCpu)
+        slot.fail(std::string(": the array is in CPU memory, the session runs on ") + device_name(slot.device_type) +
+                  " memory");
+      DType dtype;
+      if (!dtype_from_format(v.format, v.itemsize, dtype)) slot.fail(": its dtype has no conversion to float");
+      std::int64_t shape[8], strides[8];
+      if (v.ndim > 8) slot.fail(": more than 8 dimensions");
+      for (int d = 0; d < v.ndim; ++d) {
+        if (v.strides[d] % v.itemsize != 0) slot.fail(": a stride is not a whole number of elements");
+        shape[d] = v.shape[d];
+        strides[d] = v.strides[d] / v.itemsize;
+      }
+      return add_array(slot, refs, static_cast<std::byte*>(v.buf), dtype, v.ndim, shape, strides);
     }
   }
-  if (static_cast<std::int64_t>(b.refs.size()) != expected)
-    throw nb::value_error((what + " has " + std::to_string(b.refs.size()) + " features, the model expects " +
-                           std::to_string(expected)).c_str());
-  for (FeatureRef const& r : b.refs)
-    if (output && r.dtype == DType::float16)
-      throw nb::value_error((what + ": float16 output columns are not supported; use float32 or float64").c_str());
-  return b;
+  nb::ndarray<nb::ro> a;
+  if (!nb::try_cast(obj, a))
+    slot.fail(": expected a sofie_soa Tensor or a DLPack array, got " + std::string(nb::type_name(obj.type()).c_str()));
+  if (slot.output) {
+    nb::ndarray<> writable_array;
+    if (!nb::try_cast(obj, writable_array)) slot.fail(": the array is read-only");
+  }
+  if (a.device_type() != slot.device_type)
+    slot.fail(std::string(": the array is in ") + device_name(a.device_type()) + " memory, the session runs on " +
+              device_name(slot.device_type) + " memory");
+  DType dtype;
+  try {
+    dtype = dtype_from_dlpack(a.dtype().code, a.dtype().bits);
+  } catch (std::invalid_argument const&) {
+    slot.fail(": its dtype has no conversion to float");
+  }
+  if (a.ndim() > 8) slot.fail(": more than 8 dimensions");
+  std::int64_t shape[8], strides[8];
+  for (std::size_t d = 0; d < a.ndim(); ++d) {
+    shape[d] = static_cast<std::int64_t>(a.shape(d));
+    strides[d] = a.stride(d);
+  }
+  return add_array(slot, refs, static_cast<std::byte*>(const_cast<void*>(a.data())), dtype,
+                   static_cast<int>(a.ndim()), shape, strides);
 }
 
-/// Runs one inference and waits for it. `inputs` / `outputs` are sequences in ONNX order.
-void run(Signature const& sig, std::uintptr_t infer, std::uintptr_t wait, std::uintptr_t session,
-         std::uintptr_t queue, nb::sequence inputs, nb::sequence outputs) {
-  std::vector<Bound> in, out;
-  for (std::size_t i = 0; i < sig.input_names.size(); ++i) {
-    in.push_back(bind(inputs[i], sig.input_names[i], sig.input_features[i], false, sig.device_type));
-    if (in[i].n != in[0].n)
-      throw nb::value_error(("input '" + sig.input_names[i] + "' has n = " + std::to_string(in[i].n) + ", input '" +
-                             sig.input_names[0] + "' has n = " + std::to_string(in[0].n)).c_str());
-    if (sig.input_batch[i] >= 0 && in[i].n != sig.input_batch[i])
-      throw nb::value_error(("input '" + sig.input_names[i] + "' has n = " + std::to_string(in[i].n) +
-                             "; the model has a fixed batch of " + std::to_string(sig.input_batch[i])).c_str());
+/// Runs one compiled session on one queue: Model.infer's hot path.
+class Runner {
+ public:
+  /// input_batch: the fixed batch of each input, -1 where dynamic. device_type: the DLPack device type the
+  /// session reads and writes (1 CPU, 2 CUDA). infer, wait, session, queue: C addresses (c_entry.hpp).
+  /// new_output(first_input, index): a zeroed output array when the caller passes none.
+  Runner(std::vector<std::string> input_names, std::vector<std::string> output_names,
+         std::vector<std::int64_t> input_features, std::vector<std::int64_t> output_features,
+         std::vector<std::int64_t> input_batch, int device_type, std::uintptr_t infer, std::uintptr_t wait,
+         std::uintptr_t session, std::uintptr_t queue, nb::object new_output)
+      : input_names_(std::move(input_names)), output_names_(std::move(output_names)),
+        input_features_(std::move(input_features)), output_features_(std::move(output_features)),
+        input_batch_(std::move(input_batch)), device_type_(device_type), infer_(reinterpret_cast<InferFn>(infer)),
+        wait_(reinterpret_cast<WaitFn>(wait)), session_(reinterpret_cast<void*>(session)),
+        queue_(reinterpret_cast<void*>(queue)), new_output_(std::move(new_output)) {
+    for (auto const& name : input_names_) input_keys_.push_back(nb::str(name.c_str()));
+    for (auto const& name : output_names_) output_keys_.push_back(nb::str(name.c_str()));
   }
-  const std::int64_t n = in.empty() ? 0 : in[0].n;
-  for (std::size_t j = 0; j < sig.output_names.size(); ++j) {
-    out.push_back(bind(outputs[j], sig.output_names[j], sig.output_features[j], true, sig.device_type));
-    if (out[j].n != n)
-      throw nb::value_error(("output '" + sig.output_names[j] + "' has n = " + std::to_string(out[j].n) +
-                             ", the inputs have n = " + std::to_string(n)).c_str());
+
+  /// inputs: one array / Tensor (single-input models) or a dict keyed by ONNX input name; out: the same for
+  /// outputs, or None for new ones. Returns the outputs: the one, or a dict keyed by name.
+  nb::object operator()(nb::handle inputs, nb::handle out) const {
+    constexpr std::size_t kMax = 16;
+    if (input_names_.size() > kMax || output_names_.size() > kMax)
+      throw nb::value_error("more than 16 inputs or outputs");
+    nb::handle in_objs[kMax], out_objs[kMax];
+    select(inputs, input_keys_, input_names_, "inputs", in_objs);
+    nb::object made;  // outputs created here, owned until returned
+    if (out.is_none()) {
+      if (output_names_.size() == 1) {
+        made = new_output_(in_objs[0], 0);
+        out_objs[0] = made;
+      } else {
+        nb::dict d;
+        for (std::size_t j = 0; j < output_names_.size(); ++j) d[output_keys_[j]] = new_output_(in_objs[0], j);
+        made = d;
+        select(made, output_keys_, output_names_, "out", out_objs);
+      }
+    } else {
+      select(out, output_keys_, output_names_, "out", out_objs);
+    }
+
+    thread_local std::vector<FeatureRef> refs;
+    refs.clear();
+    HeldBuffer held[2 * kMax];
+    std::size_t begin[2 * kMax + 1];
+    std::int64_t n = 0;
+    const std::size_t inputs_count = input_names_.size(), total = inputs_count + output_names_.size();
+    for (std::size_t t = 0; t < total; ++t) {
+      const bool output = t >= inputs_count;
+      const std::size_t i = output ? t - inputs_count : t;
+      Slot const slot{output ? output_names_[i] : input_names_[i], output ? output_features_[i] : input_features_[i],
+                      output, device_type_};
+      begin[t] = refs.size();
+      const std::int64_t rows = bind(output ? out_objs[i] : in_objs[i], slot, refs, held[t]);
+      if (t == 0) n = rows;
+      if (!output && input_batch_[i] >= 0 && rows != input_batch_[i])
+        slot.fail(" has n = " + std::to_string(rows) + "; the model has a fixed batch of " +
+                  std::to_string(input_batch_[i]));
+      if (rows != n)
+        slot.fail(" has n = " + std::to_string(rows) + (output ? ", the inputs have" : ", input '" + input_names_[0] + "' has") +
+                  " n = " + std::to_string(n));
+    }
+    begin[total] = refs.size();
+    FeatureRef const* pointers[2 * kMax];
+    for (std::size_t t = 0; t < total; ++t) pointers[t] = refs.data() + begin[t];
+    char error[1024] = {};
+    int rc;
+    {
+      nb::gil_scoped_release release;
+      rc = infer_(session_, queue_, n, pointers, pointers + inputs_count, error, sizeof(error));
+      if (rc == 0) wait_(queue_);
+    }
+    if (rc != 0) throw std::runtime_error(std::string("inference failed: ") + error);
+    if (made.is_valid()) return made;
+    return nb::borrow(out);
   }
-  std::vector<FeatureRef const*> in_ptrs, out_ptrs;
-  for (Bound const& b : in) in_ptrs.push_back(b.refs.data());
-  for (Bound const& b : out) out_ptrs.push_back(b.refs.data());
-  char error[1024] = {};
-  int rc;
-  {
-    nb::gil_scoped_release release;
-    rc = reinterpret_cast<InferFn>(infer)(reinterpret_cast<void*>(session), reinterpret_cast<void*>(queue), n,
-                                          in_ptrs.data(), out_ptrs.data(), error, sizeof(error));
-    if (rc == 0) reinterpret_cast<WaitFn>(wait)(reinterpret_cast<void*>(queue));
+
+ private:
+  /// Fills objs (in ONNX order) from `value`: a dict with exactly the names as keys, or the one object.
+  static void select(nb::handle value, std::vector<nb::str> const& keys, std::vector<std::string> const& names,
+                     char const* what, nb::handle* objs) {
+    if (PyDict_Check(value.ptr())) {
+      bool exact = static_cast<std::size_t>(PyDict_Size(value.ptr())) == keys.size();
+      for (std::size_t i = 0; exact && i < keys.size(); ++i) {
+        objs[i] = PyDict_GetItem(value.ptr(), keys[i].ptr());
+        exact = objs[i].ptr() != nullptr;
+      }
+      if (!exact) {
+        std::string expected;
+        for (auto const& name : names) expected += (expected.empty() ? "'" : ", '") + name + "'";
+        nb::object sorted = nb::module_::import_("builtins").attr("sorted");
+        throw nb::value_error((std::string(what) + ": expected keys [" + expected + "], got " +
+                               nb::repr(sorted(value)).c_str()).c_str());
+      }
+    } else if (keys.size() == 1) {
+      objs[0] = value;
+    } else {
+      throw nb::value_error((std::string(what) + ": the model has " + std::to_string(keys.size()) +
+                             " of them; pass a dict keyed by name").c_str());
+    }
   }
-  if (rc != 0) throw std::runtime_error(std::string("inference failed: ") + error);
-}
+
+  std::vector<std::string> input_names_, output_names_;
+  std::vector<nb::str> input_keys_, output_keys_;
+  std::vector<std::int64_t> input_features_, output_features_, input_batch_;
+  int device_type_;
+  InferFn infer_;
+  WaitFn wait_;
+  void* session_;
+  void* queue_;
+  nb::object new_output_;
+};
 
 }  // namespace
 
 void bind_run(nb::module_& m) {
-  nb::class_<Signature>(m, "Signature", "Names, features per element and fixed batches (-1: dynamic) of a model's "
-                                        "inputs and outputs, in ONNX order.")
+  nb::class_<Runner>(m, "Runner",
+                     "Model.infer's per-call path for one session on one queue: binds and checks inputs and outputs "
+                     "(ValueError naming the tensor) and calls the session's C entry point, then the queue's wait, "
+                     "with the GIL released.")
       .def(nb::init<std::vector<std::string>, std::vector<std::string>, std::vector<std::int64_t>,
-                    std::vector<std::int64_t>, std::vector<std::int64_t>, int>(),
+                    std::vector<std::int64_t>, std::vector<std::int64_t>, int, std::uintptr_t, std::uintptr_t,
+                    std::uintptr_t, std::uintptr_t, nb::object>(),
            "input_names"_a, "output_names"_a, "input_features"_a, "output_features"_a, "input_batch"_a,
-           "device_type"_a = 1);
-  m.def("run", &run, "signature"_a, "infer"_a, "wait"_a, "session"_a, "queue"_a, "inputs"_a, "outputs"_a,
-        "Binds inputs and outputs, checks them against the signature (ValueError naming the tensor), and calls\n"
-        "the session entry point `infer` then the queue's `wait` (C function addresses) with the GIL released.");
+           "device_type"_a, "infer"_a, "wait"_a, "session"_a, "queue"_a, "new_output"_a.none())
+      .def("__call__", &Runner::operator(), "inputs"_a, "out"_a.none() = nb::none(),
+           "Runs inference on inputs (an array or Tensor, or a dict keyed by input name), writing `out` (the same, "
+           "or None for new arrays from new_output); returns the outputs.");
 }
 
 }  // namespace sofie_soa::bindings

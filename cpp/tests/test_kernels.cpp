@@ -3,6 +3,7 @@
 // broadcasting binary, Softmax/LogSoftmax, Transpose and Concat copies.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "check.hpp"
@@ -27,7 +28,7 @@ template <class TAcc> struct Suite {
     CHECK(u8[1] == 200 && f64[1] == 0.25);
   }
 
-  // y = relu(x W^T + b) over features of four dtypes (to rounding: the kernel may contract into FMAs): float32 and int32 columns, a float64 column read every
+  // y = relu(x W + b), W [K, N], over features of four dtypes (to rounding: the kernel may contract into FMAs): float32 and int32 columns, a float64 column read every
   // second element (an Eigen-like stride), a broadcast float32 scalar.
   void dense() {
     const std::int64_t n = 37;
@@ -56,7 +57,7 @@ template <class TAcc> struct Suite {
       for (int j = 0; j < 2; ++j) {
         const float x[4] = {pt[i], static_cast<float>(hits[i]), static_cast<float>(state[2 * i]), b_field};
         float sum = 0.f;
-        for (int k = 0; k < 4; ++k) sum += x[k] * w[j * 4 + k];
+        for (int k = 0; k < 4; ++k) sum += x[k] * w[k * 2 + j];
         sum += bias[j];
         same = same && std::abs(y[i * 2 + j] - (sum > 0.f ? sum : 0.f)) <= 1e-6f * (1 + std::abs(sum));
       }
@@ -82,12 +83,52 @@ template <class TAcc> struct Suite {
       double out = 0;
       for (int j = 0; j < 5; ++j) {
         double h = b1[j];
-        for (int k = 0; k < 3; ++k) h += static_cast<double>(x[i * 3 + k]) * w1[j * 3 + k];
+        for (int k = 0; k < 3; ++k) h += static_cast<double>(x[i * 3 + k]) * w1[k * 5 + j];
         out += (h > 0 ? h : 0) * w2[j];
       }
       close = close && std::abs(y[i] - 1 / (1 + std::exp(-out))) < 1e-6;
     }
     CHECK(close);
+  }
+
+  // Every CPU path of the chain — rows in lanes (1 to kRowwise rows), tiles of one vector and of kTileVectors —
+  // over layers that take every output blocking (4 and 1 vectors of outputs, single outputs): each row's result is
+  // bitwise the same whatever n (so whatever path computed it), and close to a double-precision reference.
+  void dense_paths() {
+    const std::int64_t k_in = 7, hidden = 4 * kernels::DenseKernel::kLanes + kernels::DenseKernel::kLanes + 3, rows = 70;
+    std::vector<float> x(rows * k_in), w1(k_in * hidden), b1(hidden), w2(hidden * 5), full(rows * 5);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
+    for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = static_cast<float>(i % 9) * 0.1f - 0.4f;
+    for (std::size_t i = 0; i < b1.size(); ++i) b1[i] = static_cast<float>(i % 3) * 0.05f;
+    for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = static_cast<float>(i % 5) * 0.07f - 0.14f;
+    const auto chain =
+        kernels::dense_chain(kernels::DenseLayer{k_in, hidden, w1.data(), b1.data(), kernels::Unary{kernels::UnaryKind::relu}},
+                             kernels::DenseLayer{hidden, 5, w2.data(), nullptr, kernels::Unary{kernels::UnaryKind::tanh}});
+    auto infer = [&](std::int64_t n, float* y) {
+      compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
+                           kernels::DenseIn{x.data(), k_in}, kernels::DenseOut{y, 5}, chain);
+      alpaka::wait(queue);
+    };
+    infer(rows, full.data());
+    bool close = true;
+    for (std::int64_t i = 0; i < rows; ++i)
+      for (std::int64_t o = 0; o < 5; ++o) {
+        double out = 0;
+        for (std::int64_t j = 0; j < hidden; ++j) {
+          double h = b1[j];
+          for (std::int64_t k = 0; k < k_in; ++k) h += static_cast<double>(x[i * k_in + k]) * w1[k * hidden + j];
+          out += (h > 0 ? h : 0) * w2[j * 5 + o];
+        }
+        close = close && std::abs(full[i * 5 + o] - std::tanh(out)) < 1e-5;
+      }
+    CHECK(close);
+    bool same = true;
+    for (std::int64_t n : {1, 3, 4, 5, 16, 17, 33}) {
+      std::vector<float> y(n * 5);
+      infer(n, y.data());
+      same = same && std::memcmp(y.data(), full.data(), y.size() * sizeof(float)) == 0;
+    }
+    CHECK(same);
   }
 
   // Wide layers: K beyond the tiled limit (read in place), N not a multiple of the column tile, no bias.
@@ -105,7 +146,7 @@ template <class TAcc> struct Suite {
       for (std::int64_t i = 0; i < n; ++i)
         for (std::int64_t j = 0; j < n_dim; ++j) {
           float sum = 0.f;
-          for (std::int64_t kk = 0; kk < k; ++kk) sum += x[i * k + kk] * w[j * k + kk];
+          for (std::int64_t kk = 0; kk < k; ++kk) sum += x[i * k + kk] * w[kk * n_dim + j];
           same = same && std::abs(y[i * n_dim + j] - sum) <= 1e-5f * (1 + std::abs(sum));
         }
       CHECK(same);
@@ -195,6 +236,7 @@ template <class TAcc> struct Suite {
     dense();
     dense_wide();
     dense_chain();
+    dense_paths();
     unaries();
     binary();
     softmax();

@@ -33,15 +33,15 @@ def test_cuda_queue_without_a_gpu_is_a_clear_error():
 
 
 def test_a_cuda_session_refuses_host_memory_before_calling_it():
-    """The per-call checks (sofie_soa._core.run) run before the session's entry point: addresses 0 are never
+    """The per-call checks (sofie_soa._core.Runner) run before the session's entry point: addresses 0 are never
     called."""
-    signature = ss._core.Signature(["x"], ["y"], [4], [1], [-1], 2)
+    runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], 2, 0, 0, 0, 0, None)
     x, y = np.zeros((5, 4), np.float32), np.zeros((5, 1), np.float32)
     with pytest.raises(ValueError, match="'x': the array is in CPU memory, the session runs on CUDA memory"):
-        ss._core.run(signature, 0, 0, 0, 0, [x], [y])
+        runner(x, y)
     soa = ss.SoA.allocate(ss.Layout([ss.column("a", "float32")]), 5)
     with pytest.raises(ValueError, match="the SoA view is in CPU memory, the session runs on CUDA memory"):
-        ss._core.run(signature, 0, 0, 0, 0, [soa.tensor(["a"])], [y])
+        runner(soa.tensor(["a"]), y)
 
 
 @needs_nvcc

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,20 @@ def compile(model, backend: str = "cpu_serial", name: str | None = None) -> "Mod
     return Model(load_library(library), plan, spec.name, label)
 
 
+def _zeros(output_shapes, cuda: bool, like, index: int):
+    """A zeroed float32 [n, ...] array for output `index`, n taken from the input `like`: NumPy on CPU back-ends;
+    on CUDA, a PyTorch tensor on the input's device."""
+    if isinstance(like, _core.Tensor):
+        n = like.n
+    else:
+        n = like.shape[0] if hasattr(like, "shape") else np.from_dlpack(like).shape[0]
+    shape = (n,) + tuple(output_shapes[index][1:])
+    if cuda:
+        import torch
+        return torch.zeros(shape, dtype=torch.float32, device=like.device)
+    return np.zeros(shape, np.float32)
+
+
 class Model:
     """A compiled session. ``infer(inputs, queue, out=None)`` reads inputs in place and writes outputs in place."""
 
@@ -59,14 +75,10 @@ class Model:
         self.output_shapes = [s for _, s in plan.outputs]
         self._plan = plan
         self._cuda = find_backend(backend).cuda
-        self._signature = _core.Signature(self.input_names, self.output_names,
-                                          [features(s) for s in self.input_shapes],
-                                          [features(s) for s in self.output_shapes],
-                                          [-1 if s[0] == N else s[0] for s in self.input_shapes],
-                                          2 if self._cuda else 1)
         self._infer_fn = ctypes.cast(lib.sofie_session_infer, ctypes.c_void_p).value
         self._wait_fn = ctypes.cast(lib.sofie_queue_wait, ctypes.c_void_p).value
         self._sessions = {}
+        self._runners = {}    # Queue.serial -> _core.Runner, dropped with the queue
         self._lock = threading.Lock()
 
     def memory_report(self, n: int) -> dict:
@@ -90,47 +102,29 @@ class Model:
         for handle, _ in getattr(self, "_sessions", {}).values():
             self._lib.sofie_session_destroy(handle)
 
-    def _new_output(self, like, shape):
-        """A zeroed float32 [n, ...] output: NumPy on CPU back-ends; on CUDA, a tensor of the input's library."""
-        if isinstance(like, _core.Tensor):
-            n = like.n
-        else:
-            n = like.shape[0] if hasattr(like, "shape") else np.from_dlpack(like).shape[0]
-        if self._cuda:
-            import torch
-            return torch.zeros((n,) + tuple(shape[1:]), dtype=torch.float32, device=like.device)
-        return np.zeros((n,) + tuple(shape[1:]), np.float32)
-
-    @staticmethod
-    def _as_dict(value, names, what):
-        if isinstance(value, dict):
-            missing = set(names) - set(value)
-            extra = set(value) - set(names)
-            if missing or extra:
-                raise ValueError(f"{what}: expected keys {names}, got {sorted(value)}")
-            return value
-        if len(names) != 1:
-            raise ValueError(f"{what}: the model has {len(names)} of them ({names}); pass a dict keyed by name")
-        return {names[0]: value}
+    def _runner(self, queue: Queue):
+        """The C++ per-call path (sofie_soa._core.Runner) for this queue, made on its first use."""
+        if not isinstance(queue, Queue) or queue.backend != self.backend:
+            raise ValueError(f"the queue is a {getattr(queue, 'backend', type(queue).__name__)} queue, the model "
+                             f"was compiled for {self.backend}")
+        runner = _core.Runner(self.input_names, self.output_names, [features(s) for s in self.input_shapes],
+                              [features(s) for s in self.output_shapes],
+                              [-1 if s[0] == N else s[0] for s in self.input_shapes], 2 if self._cuda else 1,
+                              self._infer_fn, self._wait_fn, self._session(queue), queue.handle,
+                              functools.partial(_zeros, tuple(self.output_shapes), self._cuda))
+        self._runners[queue.serial] = runner
+        weakref.finalize(queue, self._runners.pop, queue.serial, None)
+        return runner
 
     def infer(self, inputs, queue: Queue, out=None):
         """Runs the model on `inputs` on `queue` and waits for it.
 
-        inputs: a sofie_soa Tensor (soa.tensor([...])) or any DLPack array of shape [n, ...], or a dict keyed by
-        ONNX input name. out: the same for outputs (written in place); without it, new float32 NumPy arrays are
-        returned. Returns the outputs (one, or a dict for several). Every check runs before anything is
-        enqueued (sofie_soa._core.run): ValueError for a feature count, n, dtype or writability mismatch, and
-        for a queue of another backend."""
-        if not isinstance(queue, Queue) or queue.backend != self.backend:
-            raise ValueError(f"the queue is a {getattr(queue, 'backend', type(queue).__name__)} queue, the model "
-                             f"was compiled for {self.backend}")
-        given = self._as_dict(inputs, self.input_names, "inputs")
-        if out is None:
-            first = given[self.input_names[0]]
-            outputs = {name: self._new_output(first, shape) for name, shape in zip(self.output_names,
-                                                                                   self.output_shapes)}
-        else:
-            outputs = self._as_dict(out, self.output_names, "out")
-        _core.run(self._signature, self._infer_fn, self._wait_fn, self._session(queue), queue.handle,
-                  [given[name] for name in self.input_names], [outputs[name] for name in self.output_names])
-        return outputs[self.output_names[0]] if len(self.output_names) == 1 else outputs
+        inputs: a sofie_soa Tensor (soa.tensor([...])) or any DLPack or buffer-protocol array of shape [n, ...],
+        or a dict keyed by ONNX input name. out: the same for outputs (written in place); without it, new float32
+        NumPy arrays are returned. Returns the outputs (one, or a dict for several). Every check runs before
+        anything is enqueued (sofie_soa._core.Runner): ValueError for a feature count, n, dtype, device or
+        writability mismatch, for missing or extra names, and for a queue of another backend."""
+        runner = self._runners.get(getattr(queue, "serial", None))
+        if runner is None:
+            runner = self._runner(queue)
+        return runner(inputs, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import itertools
 
 from sofie_soa.runtime import memory
 from sofie_soa.runtime.backends import backend as find_backend
@@ -52,6 +53,9 @@ def _queue_library(backend: str) -> ctypes.CDLL:
     return load_library(build(_QUEUE_SOURCE.format(tag=spec.tag), spec, f"the {backend} queue runtime"))
 
 
+_SERIALS = itertools.count()
+
+
 class Queue:
     """An alpaka queue (blocking, on the CPU back-ends) of `backend` on device `device`.
 
@@ -66,6 +70,7 @@ class Queue:
     def __init__(self, backend: str = "cpu_serial", device: int = 0, allocator=None):
         spec = find_backend(backend)
         self.backend, self.device = spec.name, device
+        self.serial = next(_SERIALS)   # unique for the process's lifetime, unlike the handle's address
         self._lib = _queue_library(spec.name)
         error = ctypes.create_string_buffer(1024)
         self.handle = self._lib.sofie_queue_create(device, error, len(error))

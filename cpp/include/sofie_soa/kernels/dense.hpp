@@ -1,24 +1,31 @@
-// sofie_soa/kernels/dense.hpp — dense layers: Y[m, j] = epilogue(sum_k X[m, k] * W[j, k] + b[j]), one layer or a
+// sofie_soa/kernels/dense.hpp — dense layers: Y[m, j] = epilogue(sum_k X[m, k] * W[k, j] + b[j]), one layer or a
 // chain of them fused into one launch (the output of each feeding the next without leaving the thread).
 //
-// The ONNX Gemm/MatMul attributes (alpha, beta, transA = 0, transB) are folded into W (laid out [N, K], one
-// contiguous row per output) and b ([N], or none) by the compiler. X is read through an accessor, so the first
-// layer reads SoA columns in place (each element converted once); Y is written through one, so the last layer
-// writes output columns in place.
+// The ONNX Gemm/MatMul attributes (alpha, beta, transA = 0, transB) are folded into W (laid out [K, N]: row k
+// holds the N weights of input k, as MatMul's B) and b ([N], or none) by the compiler. X is read through an
+// accessor, so the first layer reads SoA columns in place (each element converted once); Y is written through
+// one, so the last layer writes output columns in place.
 //
-// CPU: a thread owns tiles of kTileRows rows. It loads the tile's X transposed into kTileRows-wide SIMD lanes,
-// then computes kBlock outputs at a time over all k, the lanes holding the tile's rows; intermediate layers stay in
-// those lanes. GPU, or a first layer wider than kMaxWidth: one row at a time. Each output's sum runs over k in
-// order, so results are bitwise identical whatever the work division.
+// CPU: a thread owns tiles of up to kTileRows rows.
+//   - More than kLanes rows: the tile's X is loaded transposed into kTileVectors SIMD vectors per input (one
+//     lane per row); kBlock outputs are summed at a time over all k, each weight broadcast once for every vector
+//     (a kTileVectors x kBlock register block). Hidden layers stay in those vectors.
+//   - kRowwise+1 .. kLanes rows: the same with one vector per input.
+//   - At most kRowwise rows (batch 1, tails): row by row with the outputs in the lanes (a row of W per input),
+//     so a lone row costs K * N / kLanes vector operations instead of K * N.
+// GPU, or a first layer wider than kMaxWidth: one row at a time. Every output's sum runs over k in order with
+// fused multiply-adds, so results are bitwise identical whatever the work division.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <utility>
 
 #include "sofie_soa/kernels/unary.hpp"
 
 namespace sofie_soa::kernels {
 
-/// One layer: K inputs, N outputs, W [N, K] and b [N] (or nullptr), then the epilogue.
+/// One layer: K inputs, N outputs, W [K, N] and b [N] (or nullptr), then the epilogue.
 struct DenseLayer {
   std::int64_t k;
   std::int64_t n;
@@ -43,8 +50,12 @@ template <class... Layers> DenseChain dense_chain(Layers const&... layers) {
 }
 
 struct DenseKernel {
-  static constexpr std::int64_t kTileRows = 16;
-  static constexpr std::int64_t kMaxWidth = 256;
+  static constexpr std::int64_t kLanes = 16;        ///< floats per SIMD vector (one AVX-512 register)
+  static constexpr std::int64_t kTileVectors = 2;   ///< vectors of rows per tile
+  static constexpr std::int64_t kTileRows = kLanes * kTileVectors;
+  static constexpr std::int64_t kRowwise = 4;       ///< tiles of at most this many rows run row by row
+  static constexpr std::int64_t kBlock = 8;         ///< outputs summed together in a tile
+  static constexpr std::int64_t kMaxWidth = 256;    ///< widest first layer read into a tile, widest hidden layer
 
   /// Launch over work_items(rows) items: tiles of kTileRows rows on CPUs, rows on GPUs.
   template <class TAcc> static constexpr std::int64_t work_items(std::int64_t rows) {
@@ -57,14 +68,18 @@ struct DenseKernel {
     if constexpr (compat::is_gpu<TAcc>()) {
       compat::for_each_element(acc, items, [&](std::int64_t m) { by_row(acc, m, x, y, chain); });
     } else {
-#if !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)  // the SIMD tiles are host code
+#if !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)  // the SIMD paths are host code
       compat::for_each_element(acc, items, [&](std::int64_t tile) {
         const std::int64_t first = tile * kTileRows;
         const std::int64_t count = rows - first < kTileRows ? rows - first : kTileRows;
         if (chain.layer[0].k > kMaxWidth) {
           for (std::int64_t m = first; m < first + count; ++m) by_row(acc, m, x, y, chain);
+        } else if (count <= kRowwise) {
+          for (std::int64_t m = first; m < first + count; ++m) row_in_lanes(acc, m, x, y, chain);
+        } else if (count <= kLanes) {
+          tiled<1>(acc, first, count, x, y, chain);
         } else {
-          tiled(acc, first, count, x, y, chain);
+          tiled<kTileVectors>(acc, first, count, x, y, chain);
         }
       });
 #endif
@@ -80,72 +95,133 @@ struct DenseKernel {
       DenseLayer const& layer = chain.layer[l];
       float const* in = buffer[(l + 1) % 2];
       for (std::int64_t j = 0; j < layer.n; ++j) {
-        float const* w = layer.weight + j * layer.k;
         float sum = 0.f;
-        for (std::int64_t k = 0; k < layer.k; ++k) sum += (l == 0 ? x.at(m, k) : in[k]) * w[k];
-        if (layer.bias) sum += layer.bias[j];
-        const float v = layer.epilogue(acc, sum);
-        if (l + 1 == chain.count) {
-          y.set(m, j, v);
-        } else {
-          buffer[l % 2][j] = v;
-        }
+        for (std::int64_t k = 0; k < layer.k; ++k) sum += (l == 0 ? x.at(m, k) : in[k]) * layer.weight[k * layer.n + j];
+        store(acc, y, m, layer, j, sum, l + 1 == chain.count, buffer[l % 2]);
       }
     }
   }
 
-  /// kTileRows floats, one per row of a tile: the GNU vector extension (g++, clang, nvcc host code) makes the
-  /// compiler keep each in a register and use SIMD for every operation on it.
-  typedef float Lanes __attribute__((vector_size(kTileRows * sizeof(float))));
-
-  template <class TAcc, class In, class Out>
-  ALPAKA_FN_HOST static void tiled(TAcc const& acc, std::int64_t first, std::int64_t count, In const& x,
-                                  Out const& y, DenseChain const& chain) {
-    Lanes buffer[2][kMaxWidth];  // rows beyond `count` are zero: every tile takes the same code path
-    for (std::int64_t k = 0; k < chain.layer[0].k; ++k) {
-      float column[kTileRows] = {};
-      x.column(first, count, k, column);
-      for (std::int64_t r = 0; r < kTileRows; ++r) buffer[0][k][r] = column[r];
-    }
-    for (int l = 0; l < chain.count; ++l) {
-      DenseLayer const& layer = chain.layer[l];
-      Lanes const* in = buffer[l % 2];
-      Lanes* out = buffer[(l + 1) % 2];
-      const bool last = l + 1 == chain.count;
-      std::int64_t j = 0;
-      for (; j + kBlock <= layer.n; j += kBlock) block<kBlock>(acc, y, first, count, layer, j, in, last, out);
-      for (; j < layer.n; ++j) block<1>(acc, y, first, count, layer, j, in, last, out);
+  /// Bias and epilogue of output j of row m, stored through `y` for the last layer, else into `hidden`.
+  template <class TAcc, class Out>
+  ALPAKA_FN_ACC static void store(TAcc const& acc, Out const& y, std::int64_t m, DenseLayer const& layer,
+                                  std::int64_t j, float sum, bool last, float* hidden) {
+    if (layer.bias) sum += layer.bias[j];
+    const float v = layer.epilogue(acc, sum);
+    if (last) {
+      y.set(m, j, v);
+    } else {
+      hidden[j] = v;
     }
   }
 
-  static constexpr std::int64_t kBlock = 8;  ///< outputs computed together: kBlock independent sums per lane
+  /// kLanes floats: the GNU vector extension (g++, clang, nvcc host code) makes the compiler keep each in a
+  /// register and use SIMD for every operation on it.
+  typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 
-  /// Outputs [j, j + B) of the tile, each summed over k in order in its own lanes.
-  template <std::int64_t B, class TAcc, class Out>
-  ALPAKA_FN_HOST static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
-                                  DenseLayer const& layer, std::int64_t j, Lanes const* in, bool last, Lanes* out) {
+  /// One row: kLanes outputs at a time in the lanes (B vectors of them together), the rest one by one.
+  template <class TAcc, class In, class Out>
+  ALPAKA_FN_HOST static void row_in_lanes(TAcc const& acc, std::int64_t m, In const& x, Out const& y,
+                                         DenseChain const& chain) {
+    float buffer[2][kMaxWidth];
+    for (std::int64_t k = 0; k < chain.layer[0].k; ++k) buffer[0][k] = x.at(m, k);
+    for (int l = 0; l < chain.count; ++l) {
+      DenseLayer const& layer = chain.layer[l];
+      float const* in = buffer[l % 2];
+      float* out = buffer[(l + 1) % 2];
+      const bool last = l + 1 == chain.count;
+      std::int64_t j = 0;
+      for (; j + 4 * kLanes <= layer.n; j += 4 * kLanes) lanes_block<4>(acc, y, m, layer, j, in, last, out);
+      for (; j + kLanes <= layer.n; j += kLanes) lanes_block<1>(acc, y, m, layer, j, in, last, out);
+      for (; j < layer.n; ++j) {
+        float sum = 0.f;
+        for (std::int64_t k = 0; k < layer.k; ++k) sum += in[k] * layer.weight[k * layer.n + j];
+        store(acc, y, m, layer, j, sum, last, out);
+      }
+    }
+  }
+
+  /// Outputs [j, j + B * kLanes) of row m.
+  template <int B, class TAcc, class Out>
+  ALPAKA_FN_HOST static void lanes_block(TAcc const& acc, Out const& y, std::int64_t m, DenseLayer const& layer,
+                                        std::int64_t j, float const* in, bool last, float* out) {
     Lanes sum[B] = {};
-    float const* w = layer.weight + j * layer.k;
     for (std::int64_t k = 0; k < layer.k; ++k) {
-      const Lanes x = in[k];
-      for (std::int64_t b = 0; b < B; ++b) sum[b] += x * w[b * layer.k + k];
+      float const* w = layer.weight + k * layer.n + j;
+      for (int b = 0; b < B; ++b) {
+        Lanes wb;
+        std::memcpy(&wb, w + b * kLanes, sizeof wb);
+        sum[b] += in[k] * wb;
+      }
+    }
+    for (int b = 0; b < B; ++b)
+      for (std::int64_t r = 0; r < kLanes; ++r) store(acc, y, m, layer, j + b * kLanes + r, sum[b][r], last, out);
+  }
+
+  /// One value per row of a tile of V * kLanes rows.
+  template <int V> struct Rows {
+    Lanes v[V];
+  };
+
+  template <int V, class TAcc, class In, class Out>
+  ALPAKA_FN_HOST static void tiled(TAcc const& acc, std::int64_t first, std::int64_t count, In const& x,
+                                  Out const& y, DenseChain const& chain) {
+    Rows<V> buffer[2][kMaxWidth];  // rows beyond `count` are zero: every tile takes the same code path
+    for (std::int64_t k = 0; k < chain.layer[0].k; ++k) {
+      float column[V * kLanes] = {};
+      x.column(first, count, k, column);
+      std::memcpy(&buffer[0][k], column, sizeof column);
+    }
+    for (int l = 0; l < chain.count; ++l) {
+      DenseLayer const& layer = chain.layer[l];
+      Rows<V> const* in = buffer[l % 2];
+      Rows<V>* out = buffer[(l + 1) % 2];
+      const bool last = l + 1 == chain.count;
+      std::int64_t j = 0;
+      for (; j + kBlock <= layer.n; j += kBlock) block<kBlock>(acc, y, first, count, layer, j, in, last, out);
+      remainder(acc, y, first, count, layer, j, in, last, out, std::make_integer_sequence<std::int64_t, kBlock>{});
+    }
+  }
+
+  /// The last N % kBlock outputs [j, N) as one block (independent sums hide the FMA latency).
+  template <int V, class TAcc, class Out, std::int64_t... B>
+  ALPAKA_FN_HOST static void remainder(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+                                      DenseLayer const& layer, std::int64_t j, Rows<V> const* in, bool last,
+                                      Rows<V>* out, std::integer_sequence<std::int64_t, B...>) {
+    ((layer.n - j == B && B > 0 ? block<(B > 0 ? B : 1)>(acc, y, first, count, layer, j, in, last, out) : void()), ...);
+  }
+
+  /// Outputs [j, j + B) of the tile, each summed over k in order in its own vectors.
+  template <std::int64_t B, int V, class TAcc, class Out>
+  ALPAKA_FN_HOST static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+                                  DenseLayer const& layer, std::int64_t j, Rows<V> const* in, bool last,
+                                  Rows<V>* out) {
+    Rows<V> sum[B] = {};
+    for (std::int64_t k = 0; k < layer.k; ++k) {
+      Rows<V> const xk = in[k];
+      float const* w = layer.weight + k * layer.n + j;
+      for (std::int64_t b = 0; b < B; ++b)
+        for (int v = 0; v < V; ++v) sum[b].v[v] += xk.v[v] * w[b];
     }
     for (std::int64_t b = 0; b < B; ++b) finish(acc, y, first, count, layer, j + b, sum[b], last, out);
   }
 
   /// Output j of the tile: bias and epilogue (on all lanes at once where arithmetic: identity, ReLU; lane by lane
   /// otherwise), then stored through `y` for the last layer, else kept in `out` for the next.
-  template <class TAcc, class Out>
+  template <int V, class TAcc, class Out>
   ALPAKA_FN_HOST static void finish(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
-                                   DenseLayer const& layer, std::int64_t j, Lanes sum, bool last, Lanes* out) {
-    if (layer.bias) sum += layer.bias[j];
-    if (layer.epilogue.kind == UnaryKind::relu) {
-      sum = sum > 0.f ? sum : Lanes{};
-    } else if (layer.epilogue.kind != UnaryKind::identity) {
-      for (std::int64_t r = 0; r < kTileRows; ++r) sum[r] = layer.epilogue(acc, sum[r]);
+                                   DenseLayer const& layer, std::int64_t j, Rows<V>& sum, bool last, Rows<V>* out) {
+    for (int v = 0; v < V; ++v) {
+      Lanes& s = sum.v[v];
+      if (layer.bias) s += layer.bias[j];
+      if (layer.epilogue.kind == UnaryKind::relu) {
+        s = s > 0.f ? s : Lanes{};
+      } else if (layer.epilogue.kind != UnaryKind::identity) {
+        for (std::int64_t r = 0; r < kLanes; ++r) s[r] = layer.epilogue(acc, s[r]);
+      }
     }
     if (last) {
-      for (std::int64_t r = 0; r < count; ++r) y.set(first + r, j, sum[r]);
+      for (std::int64_t r = 0; r < count; ++r) y.set(first + r, j, sum.v[r / kLanes][r % kLanes]);
     } else {
       out[j] = sum;
     }
