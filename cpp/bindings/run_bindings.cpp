@@ -150,7 +150,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
     }
   }
   nb::ndarray<nb::ro> a;
-  if (!nb::try_cast(obj, a))
+  if (!nb::hasattr(obj, "__dlpack__") || !nb::try_cast(obj, a))
     slot.fail(": expected a sofie_soa Tensor or a DLPack array, got " + std::string(nb::type_name(obj.type()).c_str()));
   if (slot.output) {
     nb::ndarray<> writable_array;
@@ -180,7 +180,7 @@ class Runner {
  public:
   /// input_batch: the fixed batch of each input, -1 where dynamic. device_type: the DLPack device type the
   /// session reads and writes (1 CPU, 2 CUDA). infer, wait, session, queue: C addresses (c_entry.hpp).
-  /// new_output(first_input, index): a zeroed output array when the caller passes none.
+  /// new_output(n, index, first_input): a zeroed [n, ...] array for output `index` when the caller passes none.
   Runner(std::vector<std::string> input_names, std::vector<std::string> output_names,
          std::vector<std::int64_t> input_features, std::vector<std::int64_t> output_features,
          std::vector<std::int64_t> input_batch, int device_type, std::uintptr_t infer, std::uintptr_t wait,
@@ -202,34 +202,19 @@ class Runner {
       throw nb::value_error("more than 16 inputs or outputs");
     nb::handle in_objs[kMax], out_objs[kMax];
     select(inputs, input_keys_, input_names_, "inputs", in_objs);
-    nb::object made;  // outputs created here, owned until returned
-    if (out.is_none()) {
-      if (output_names_.size() == 1) {
-        made = new_output_(in_objs[0], 0);
-        out_objs[0] = made;
-      } else {
-        nb::dict d;
-        for (std::size_t j = 0; j < output_names_.size(); ++j) d[output_keys_[j]] = new_output_(in_objs[0], j);
-        made = d;
-        select(made, output_keys_, output_names_, "out", out_objs);
-      }
-    } else {
-      select(out, output_keys_, output_names_, "out", out_objs);
-    }
-
     thread_local std::vector<FeatureRef> refs;
     refs.clear();
     HeldBuffer held[2 * kMax];
     std::size_t begin[2 * kMax + 1];
     std::int64_t n = 0;
     const std::size_t inputs_count = input_names_.size(), total = inputs_count + output_names_.size();
-    for (std::size_t t = 0; t < total; ++t) {
+    auto bind_slot = [&](std::size_t t, nb::handle obj) {
       const bool output = t >= inputs_count;
       const std::size_t i = output ? t - inputs_count : t;
       Slot const slot{output ? output_names_[i] : input_names_[i], output ? output_features_[i] : input_features_[i],
                       output, device_type_};
       begin[t] = refs.size();
-      const std::int64_t rows = bind(output ? out_objs[i] : in_objs[i], slot, refs, held[t]);
+      const std::int64_t rows = bind(obj, slot, refs, held[t]);
       if (t == 0) n = rows;
       if (!output && input_batch_[i] >= 0 && rows != input_batch_[i])
         slot.fail(" has n = " + std::to_string(rows) + "; the model has a fixed batch of " +
@@ -237,7 +222,24 @@ class Runner {
       if (rows != n)
         slot.fail(" has n = " + std::to_string(rows) + (output ? ", the inputs have" : ", input '" + input_names_[0] + "' has") +
                   " n = " + std::to_string(n));
+    };
+    for (std::size_t i = 0; i < inputs_count; ++i) bind_slot(i, in_objs[i]);
+
+    nb::object made;  // outputs created here (n known from the inputs), owned until returned
+    if (out.is_none()) {
+      if (output_names_.size() == 1) {
+        made = new_output_(n, 0, in_objs[0]);
+        out_objs[0] = made;
+      } else {
+        nb::dict d;
+        for (std::size_t j = 0; j < output_names_.size(); ++j) d[output_keys_[j]] = new_output_(n, j, in_objs[0]);
+        made = d;
+        select(made, output_keys_, output_names_, "out", out_objs);
+      }
+    } else {
+      select(out, output_keys_, output_names_, "out", out_objs);
     }
+    for (std::size_t j = 0; j < output_names_.size(); ++j) bind_slot(inputs_count + j, out_objs[j]);
     begin[total] = refs.size();
     FeatureRef const* pointers[2 * kMax];
     for (std::size_t t = 0; t < total; ++t) pointers[t] = refs.data() + begin[t];

@@ -65,6 +65,35 @@ def test_dlpack_inputs_and_new_outputs(compiled, queues):
                                model.infer(transposed.contiguous(), queues["cpu_threads"]), rtol=0, atol=0)
 
 
+def test_numpy_arrays_of_any_numeric_dtype_and_stride_are_read_in_place(compiled, queues):
+    """NumPy arrays take the buffer-protocol path: every numeric dtype is converted on the fly, strided views are
+    read in place, and each gives what the same values give as a contiguous float32 array (and as a torch tensor,
+    the DLPack path)."""
+    model, queue = compiled("relu", "cpu_serial"), queues["cpu_serial"]
+    values = np.arange(40 * 4).reshape(40, 4) % 7            # non-negative: exact in every dtype
+    expected = model.infer(values.astype(np.float32), queue)
+    for dtype in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.float16, np.float64, np.bool_):
+        cast = (values > 3) if dtype is np.bool_ else values.astype(dtype)
+        reference = expected if dtype is not np.bool_ else model.infer(cast.astype(np.float32), queue)
+        np.testing.assert_array_equal(model.infer(cast, queue), reference, err_msg=str(dtype))
+    wide = np.zeros((80, 8), np.float64)
+    wide[::2, 1::2] = values                                          # row stride 16, feature stride 2 elements
+    np.testing.assert_array_equal(model.infer(wide[::2, 1::2], queue), expected)
+    out = np.zeros((40, 6), np.float32)
+    assert model.infer(values.astype(np.float32), queue, out=out[:, ::2]) is not None
+    np.testing.assert_array_equal(out[:, ::2], expected)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(model.infer(torch.from_numpy(values.astype(np.float32)), queue), expected)
+    frozen = np.zeros((40, 3), np.float32)
+    frozen.flags.writeable = False
+    for bad, message in [(values.astype(">f4"), "no conversion to float"), (values.astype(np.complex64), "no conversion"),
+                         ([[1.0] * 4], "expected a sofie_soa Tensor or a DLPack array, got list")]:
+        with pytest.raises(ValueError, match=message):
+            model.infer(bad, queue)
+    with pytest.raises(ValueError, match="output 'y': the array is read-only"):
+        model.infer(values.astype(np.float32), queue, out=frozen)
+
+
 def test_bad_inputs_raise_before_anything_is_written(compiled, queues):
     model, queue = compiled("tanh", "cpu_serial"), queues["cpu_serial"]
     soa = tracks(10)

@@ -50,13 +50,9 @@ def compile(model, backend: str = "cpu_serial", name: str | None = None) -> "Mod
     return Model(load_library(library), plan, spec.name, label)
 
 
-def _zeros(output_shapes, cuda: bool, like, index: int):
-    """A zeroed float32 [n, ...] array for output `index`, n taken from the input `like`: NumPy on CPU back-ends;
-    on CUDA, a PyTorch tensor on the input's device."""
-    if isinstance(like, _core.Tensor):
-        n = like.n
-    else:
-        n = like.shape[0] if hasattr(like, "shape") else np.from_dlpack(like).shape[0]
+def _zeros(output_shapes, cuda: bool, n: int, index: int, like):
+    """A zeroed float32 [n, ...] array for output `index`: NumPy on CPU back-ends; on CUDA, a PyTorch tensor on
+    the device of the first input `like`."""
     shape = (n,) + tuple(output_shapes[index][1:])
     if cuda:
         import torch
