@@ -72,6 +72,8 @@ struct DenseKernel {
       compat::for_each_element(acc, items, [&](std::int64_t tile) {
         const std::int64_t first = tile * kTileRows;
         const std::int64_t count = rows - first < kTileRows ? rows - first : kTileRows;
+        if (first + kTileRows < rows)  // the next tile's inputs arrive while this one computes
+          x.prefetch(first + kTileRows, rows - first - kTileRows < kTileRows ? rows - first - kTileRows : kTileRows);
         if (chain.layer[0].k > kMaxWidth) {
           for (std::int64_t m = first; m < first + count; ++m) by_row(acc, m, x, y, chain);
         } else if (count <= kRowwise) {
@@ -168,9 +170,9 @@ struct DenseKernel {
                                   Out const& y, DenseChain const& chain) {
     Rows<V> buffer[2][kMaxWidth];  // rows beyond `count` are zero: every tile takes the same code path
     for (std::int64_t k = 0; k < chain.layer[0].k; ++k) {
-      float column[V * kLanes] = {};
+      float* column = reinterpret_cast<float*>(&buffer[0][k]);  // GNU vectors alias their element type
       x.column(first, count, k, column);
-      std::memcpy(&buffer[0][k], column, sizeof column);
+      for (std::int64_t r = count; r < V * kLanes; ++r) column[r] = 0.f;
     }
     for (int l = 0; l < chain.count; ++l) {
       DenseLayer const& layer = chain.layer[l];
