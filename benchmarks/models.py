@@ -2,6 +2,7 @@
 
   trigger_mlp   16 -> 32 -> 32 -> 1, ReLU, sigmoid head (a trigger-sized classifier)
   sofie_linear  100 -> 50 -> 50 -> 50 -> 50 -> 10, ReLU (SOFIE's Linear benchmark shape)
+  wide_mlp      256 -> 512 -> 512 -> 16, ReLU (layers wide enough for GEMM libraries to shine)
   track_mlp     the bundled examples/models/track_mlp.onnx (6 -> 32 -> 16 -> 1, exported by PyTorch)
   residual_mlp  16 -> 64, three residual blocks, -> 4, Softmax (intermediates read twice)
 """
@@ -64,6 +65,7 @@ def models() -> dict[str, bytes]:
     return {
         "trigger_mlp": dense_mlp([16, 32, 32, 1], head="Sigmoid").SerializeToString(),
         "sofie_linear": dense_mlp([100, 50, 50, 50, 50, 10]).SerializeToString(),
+        "wide_mlp": dense_mlp([256, 512, 512, 16]).SerializeToString(),
         "track_mlp": (ROOT / "examples" / "models" / "track_mlp.onnx").read_bytes(),
         "residual_mlp": residual_mlp().SerializeToString(),
     }

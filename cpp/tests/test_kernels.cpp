@@ -95,7 +95,7 @@ template <class TAcc> struct Suite {
   // over layers that take every output blocking (4 and 1 vectors of outputs, single outputs): each row's result is
   // bitwise the same whatever n (so whatever path computed it), and close to a double-precision reference.
   void dense_paths() {
-    const std::int64_t k_in = 7, hidden = 4 * kernels::DenseKernel::kLanes + kernels::DenseKernel::kLanes + 3, rows = 70;
+    const std::int64_t k_in = 7, hidden = 19 * kernels::DenseKernel::kLanes + 3, rows = 70;  // wider than 256
     std::vector<float> x(rows * k_in), w1(k_in * hidden), b1(hidden), w2(hidden * 5), full(rows * 5);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
     for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = static_cast<float>(i % 9) * 0.1f - 0.4f;

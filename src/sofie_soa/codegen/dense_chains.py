@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sofie_soa.codegen.lowering import Plan, Ref
 
-MAX_WIDTH = 256      # kernels::DenseKernel::kMaxWidth
+MAX_WIDTH = 1024     # kernels::DenseKernel::kMaxWidth
 MAX_LAYERS = 8       # kernels::DenseChain::kMaxLayers
 
 

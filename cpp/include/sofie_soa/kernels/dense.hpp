@@ -55,7 +55,7 @@ struct DenseKernel {
   static constexpr std::int64_t kTileRows = kLanes * kTileVectors;
   static constexpr std::int64_t kRowwise = 4;       ///< tiles of at most this many rows run row by row
   static constexpr std::int64_t kBlock = 8;         ///< outputs summed together in a tile
-  static constexpr std::int64_t kMaxWidth = 256;    ///< widest first layer read into a tile, widest hidden layer
+  static constexpr std::int64_t kMaxWidth = 1024;   ///< widest first layer read into a tile, widest hidden layer
 
   /// Launch over work_items(rows) items: tiles of kTileRows rows on CPUs, rows on GPUs.
   template <class TAcc> static constexpr std::int64_t work_items(std::int64_t rows) {
@@ -179,33 +179,57 @@ struct DenseKernel {
       Rows<V> const* in = buffer[l % 2];
       Rows<V>* out = buffer[(l + 1) % 2];
       const bool last = l + 1 == chain.count;
-      std::int64_t j = 0;
-      for (; j + kBlock <= layer.n; j += kBlock) block<kBlock>(acc, y, first, count, layer, j, in, last, out);
-      remainder(acc, y, first, count, layer, j, in, last, out, std::make_integer_sequence<std::int64_t, kBlock>{});
+      // Wide layers run over k in chunks whose inputs stay in L1, the partial sums kept in `out` between
+      // chunks (so each sum still runs over k in order); that needs N <= kMaxWidth.
+      const std::int64_t chunk = layer.n <= kMaxWidth ? kChunk : layer.k;
+      for (Span k{0, 0}; k.end < layer.k;) {
+        k = Span{k.end, k.end + chunk < layer.k ? k.end + chunk : layer.k};
+        const bool done = k.end == layer.k;
+        std::int64_t j = 0;
+        for (; j + kBlock <= layer.n; j += kBlock) block<kBlock>(acc, y, first, count, layer, j, k, in, last, done, out);
+        remainder(acc, y, first, count, layer, j, k, in, last, done, out,
+                  std::make_integer_sequence<std::int64_t, kBlock>{});
+      }
     }
   }
+
+  static constexpr std::int64_t kChunk = 128;  ///< inputs per k chunk: 128 x kTileVectors vectors, 16 KiB
+  struct Span {
+    std::int64_t begin, end;
+  };
 
   /// The last N % kBlock outputs [j, N) as one block (independent sums hide the FMA latency).
   template <int V, class TAcc, class Out, std::int64_t... B>
   ALPAKA_FN_HOST static void remainder(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
-                                      DenseLayer const& layer, std::int64_t j, Rows<V> const* in, bool last,
-                                      Rows<V>* out, std::integer_sequence<std::int64_t, B...>) {
-    ((layer.n - j == B && B > 0 ? block<(B > 0 ? B : 1)>(acc, y, first, count, layer, j, in, last, out) : void()), ...);
+                                      DenseLayer const& layer, std::int64_t j, Span k, Rows<V> const* in, bool last,
+                                      bool done, Rows<V>* out, std::integer_sequence<std::int64_t, B...>) {
+    ((layer.n - j == B && B > 0 ? block<(B > 0 ? B : 1)>(acc, y, first, count, layer, j, k, in, last, done, out)
+                                : void()),
+     ...);
   }
 
-  /// Outputs [j, j + B) of the tile, each summed over k in order in its own vectors.
+  /// Outputs [j, j + B) of the tile summed over inputs [k.begin, k.end) in order, each in its own vectors,
+  /// continuing the partial sums in out[j..] unless k.begin is 0; finished (`done`: k.end is K) or left there.
   template <std::int64_t B, int V, class TAcc, class Out>
   ALPAKA_FN_HOST static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
-                                  DenseLayer const& layer, std::int64_t j, Rows<V> const* in, bool last,
-                                  Rows<V>* out) {
+                                  DenseLayer const& layer, std::int64_t j, Span span, Rows<V> const* in, bool last,
+                                  bool done, Rows<V>* out) {
     Rows<V> sum[B] = {};
-    for (std::int64_t k = 0; k < layer.k; ++k) {
+    if (span.begin > 0)
+      for (std::int64_t b = 0; b < B; ++b) sum[b] = out[j + b];
+    for (std::int64_t k = span.begin; k < span.end; ++k) {
       Rows<V> const xk = in[k];
       float const* w = layer.weight + k * layer.n + j;
       for (std::int64_t b = 0; b < B; ++b)
         for (int v = 0; v < V; ++v) sum[b].v[v] += xk.v[v] * w[b];
     }
-    for (std::int64_t b = 0; b < B; ++b) finish(acc, y, first, count, layer, j + b, sum[b], last, out);
+    for (std::int64_t b = 0; b < B; ++b) {
+      if (done) {
+        finish(acc, y, first, count, layer, j + b, sum[b], last, out);
+      } else {
+        out[j + b] = sum[b];
+      }
+    }
   }
 
   /// Output j of the tile: bias and epilogue (on all lanes at once where arithmetic: identity, ReLU; lane by lane
