@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
@@ -13,14 +14,28 @@
 namespace sofie_soa::bindings {
 namespace nb = nanobind;
 
+/// Where memory lives, as DLPack says it: device type (1 CPU, 2 CUDA) and device number.
+struct Device {
+  int type = nb::device::cpu::value;
+  int id = 0;
+  bool operator==(Device const& o) const { return type == o.type && id == o.id; }
+  /// "cpu" or "cuda:N".
+  std::string name() const;
+};
+
+/// "cpu", "cuda" (device 0) or "cuda:N"; std::invalid_argument otherwise.
+Device parse_device(std::string const& name);
+
 /// An SoA collection: a layout over one buffer of at least layout.byte_size(n) bytes, either owned
-/// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object.
+/// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object. The
+/// buffer is host memory or a CUDA device's (`device`); only its addresses are used here, never its bytes.
 struct SoA {
   std::shared_ptr<const Layout> layout;
   std::shared_ptr<std::byte> owned;
   nb::ndarray<nb::ro> borrowed;
   std::size_t capacity = 0;
   bool writable = true;
+  Device device;
   SoAView view;
 
   SoA(std::shared_ptr<const Layout> l, std::byte* base, std::size_t cap, std::int64_t n, bool w)
@@ -32,6 +47,7 @@ struct Tensor {
   nb::object soa;
   TensorView view;
   bool writable;
+  Device device;
 };
 
 /// A dtype given from Python as a name ("float32") or anything numpy.dtype() accepts (np.float32, "f4").

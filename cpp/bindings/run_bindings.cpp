@@ -26,10 +26,8 @@ using InferFn = int (*)(void*, void*, std::int64_t, FeatureRef const* const*, Fe
                         std::size_t);
 using WaitFn = void (*)(void*);
 
-constexpr int kCpu = nb::device::cpu::value;
-
 char const* device_name(int type) {
-  return type == kCpu ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's";
+  return type == nb::device::cpu::value ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's";
 }
 
 /// The dtype of a buffer-protocol format (struct module syntax, native byte order) of `itemsize` bytes.
@@ -68,14 +66,23 @@ struct HeldBuffer {
   }
 };
 
-/// One tensor to bind: its place in the signature and what the caller passed.
+/// One tensor to bind: its place in the signature and the session's device and stream.
 struct Slot {
   std::string const& name;
   std::int64_t features;
   bool output;
-  int device_type;
+  Device device;
+  nb::handle stream;  ///< the queue's native stream as a Python int (CUDA), or None
   [[noreturn]] void fail(std::string const& why) const {
     throw nb::value_error(((output ? "output '" : "'") + name + "'" + why).c_str());
+  }
+  /// ValueError unless `what` (the SoA view, the array) lives on the session's device.
+  void check_device(char const* what, Device where) const {
+    if (where.type != device.type)
+      fail(std::string(": ") + what + " is in " + device_name(where.type) + " memory, the session runs on " +
+           device_name(device.type) + " memory");
+    if (where.id != device.id)
+      fail(std::string(": ") + what + " is on " + where.name() + ", the session's queue is on " + device.name());
   }
 };
 
@@ -106,10 +113,8 @@ std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byt
 /// alive until the call is over.
 std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& refs, HeldBuffer& held) {
   if (nb::isinstance<Tensor>(obj)) {
-    if (slot.device_type != kCpu)
-      slot.fail(std::string(": the SoA view is in CPU memory, the session runs on ") + device_name(slot.device_type) +
-                " memory");
     Tensor const& t = nb::cast<Tensor const&>(obj);
+    slot.check_device("the SoA view", t.device);
     if (slot.output && !t.writable) slot.fail(": the SoA view is read-only");
     if (static_cast<std::int64_t>(t.view.features.size()) != slot.features)
       slot.fail(" has " + std::to_string(t.view.features.size()) + " features, the model expects " +
@@ -134,9 +139,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
     } else {
       held.held = true;
       Py_buffer const& v = held.view;
-      if (slot.device_type != kCpu)
-        slot.fail(std::string(": the array is in CPU memory, the session runs on ") + device_name(slot.device_type) +
-                  " memory");
+      slot.check_device("the array", Device{});
       DType dtype;
       if (!dtype_from_format(v.format, v.itemsize, dtype)) slot.fail(": its dtype has no conversion to float");
       std::int64_t shape[8], strides[8];
@@ -149,16 +152,26 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
       return add_array(slot, refs, static_cast<std::byte*>(v.buf), dtype, v.ndim, shape, strides);
     }
   }
-  nb::ndarray<nb::ro> a;
-  if (!nb::hasattr(obj, "__dlpack__") || !nb::try_cast(obj, a))
+  if (!nb::hasattr(obj, "__dlpack__"))
     slot.fail(": expected a sofie_soa Tensor or a DLPack array, got " + std::string(nb::type_name(obj.type()).c_str()));
-  if (slot.output) {
-    nb::ndarray<> writable_array;
-    if (!nb::try_cast(obj, writable_array)) slot.fail(": the array is read-only");
+  // On a CUDA session, a CUDA producer gets the queue's stream (DLPack's rule): it makes that stream wait for
+  // the work it still has pending on this memory, so inference is ordered after the producer's stream.
+  nb::object source = nb::borrow(obj);
+  if (slot.device.type == nb::device::cuda::value && nb::hasattr(obj, "__dlpack_device__") &&
+      nb::cast<int>(obj.attr("__dlpack_device__")()[0]) == nb::device::cuda::value)
+    source = obj.attr("__dlpack__")("stream"_a = slot.stream);
+  nb::ndarray<nb::ro> a;
+  if (slot.output) {  // a writable import fails on read-only memory
+    nb::ndarray<> writable;
+    if (nb::try_cast(source, writable)) {
+      a = nb::ndarray<nb::ro>(writable);
+    } else {
+      slot.fail(nb::try_cast(source, a) ? ": the array is read-only" : ": its DLPack export could not be imported");
+    }
+  } else if (!nb::try_cast(source, a)) {
+    slot.fail(": its DLPack export could not be imported");
   }
-  if (a.device_type() != slot.device_type)
-    slot.fail(std::string(": the array is in ") + device_name(a.device_type()) + " memory, the session runs on " +
-              device_name(slot.device_type) + " memory");
+  slot.check_device("the array", Device{a.device_type(), a.device_id()});
   DType dtype;
   try {
     dtype = dtype_from_dlpack(a.dtype().code, a.dtype().bits);
@@ -178,16 +191,18 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
 /// Runs one compiled session on one queue: Model.infer's hot path.
 class Runner {
  public:
-  /// input_batch: the fixed batch of each input, -1 where dynamic. device_type: the DLPack device type the
-  /// session reads and writes (1 CPU, 2 CUDA). infer, wait, session, queue: C addresses (c_entry.hpp).
+  /// input_batch: the fixed batch of each input, -1 where dynamic. device: where the session reads and writes
+  /// ("cpu", "cuda:N"); stream: the queue's native stream (CUDA; None on CPUs). infer, wait, session, queue: C
+  /// addresses (c_entry.hpp).
   /// new_output(n, index, first_input): a zeroed [n, ...] array for output `index` when the caller passes none.
   Runner(std::vector<std::string> input_names, std::vector<std::string> output_names,
          std::vector<std::int64_t> input_features, std::vector<std::int64_t> output_features,
-         std::vector<std::int64_t> input_batch, int device_type, std::uintptr_t infer, std::uintptr_t wait,
-         std::uintptr_t session, std::uintptr_t queue, nb::object new_output)
+         std::vector<std::int64_t> input_batch, std::string const& device, nb::object stream, std::uintptr_t infer,
+         std::uintptr_t wait, std::uintptr_t session, std::uintptr_t queue, nb::object new_output)
       : input_names_(std::move(input_names)), output_names_(std::move(output_names)),
         input_features_(std::move(input_features)), output_features_(std::move(output_features)),
-        input_batch_(std::move(input_batch)), device_type_(device_type), infer_(reinterpret_cast<InferFn>(infer)),
+        input_batch_(std::move(input_batch)), device_(parse_device(device)), stream_(std::move(stream)),
+        infer_(reinterpret_cast<InferFn>(infer)),
         wait_(reinterpret_cast<WaitFn>(wait)), session_(reinterpret_cast<void*>(session)),
         queue_(reinterpret_cast<void*>(queue)), new_output_(std::move(new_output)) {
     for (auto const& name : input_names_) input_keys_.push_back(nb::str(name.c_str()));
@@ -212,7 +227,7 @@ class Runner {
       const bool output = t >= inputs_count;
       const std::size_t i = output ? t - inputs_count : t;
       Slot const slot{output ? output_names_[i] : input_names_[i], output ? output_features_[i] : input_features_[i],
-                      output, device_type_};
+                      output, device_, stream_};
       begin[t] = refs.size();
       const std::int64_t rows = bind(obj, slot, refs, held[t]);
       if (t == 0) n = rows;
@@ -283,7 +298,8 @@ class Runner {
   std::vector<std::string> input_names_, output_names_;
   std::vector<nb::str> input_keys_, output_keys_;
   std::vector<std::int64_t> input_features_, output_features_, input_batch_;
-  int device_type_;
+  Device device_;
+  nb::object stream_;
   InferFn infer_;
   WaitFn wait_;
   void* session_;
@@ -299,10 +315,10 @@ void bind_run(nb::module_& m) {
                      "(ValueError naming the tensor) and calls the session's C entry point, then the queue's wait, "
                      "with the GIL released.")
       .def(nb::init<std::vector<std::string>, std::vector<std::string>, std::vector<std::int64_t>,
-                    std::vector<std::int64_t>, std::vector<std::int64_t>, int, std::uintptr_t, std::uintptr_t,
-                    std::uintptr_t, std::uintptr_t, nb::object>(),
+                    std::vector<std::int64_t>, std::vector<std::int64_t>, std::string const&, nb::object,
+                    std::uintptr_t, std::uintptr_t, std::uintptr_t, std::uintptr_t, nb::object>(),
            "input_names"_a, "output_names"_a, "input_features"_a, "output_features"_a, "input_batch"_a,
-           "device_type"_a, "infer"_a, "wait"_a, "session"_a, "queue"_a, "new_output"_a.none())
+           "device"_a, "stream"_a.none(), "infer"_a, "wait"_a, "session"_a, "queue"_a, "new_output"_a.none())
       .def("__call__", &Runner::operator(), "inputs"_a, "out"_a.none() = nb::none(),
            "Runs inference on inputs (an array or Tensor, or a dict keyed by input name), writing `out` (the same, "
            "or None for new arrays from new_output); returns the outputs.");

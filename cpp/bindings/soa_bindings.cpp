@@ -20,7 +20,8 @@ using namespace nb::literals;
 namespace sofie_soa::bindings {
 namespace {
 
-constexpr int kDLCPU = 1;  // DLPack DLDeviceType
+constexpr int kDLCPU = nb::device::cpu::value;  // DLPack DLDeviceType
+constexpr int kDLCUDA = nb::device::cuda::value;
 
 nb::dlpack::dtype dlpack_dtype(DType t) {
   return {static_cast<std::uint8_t>(dlpack_code(t)), static_cast<std::uint8_t>(size_of(t) * 8), 1};
@@ -60,11 +61,17 @@ memory::CachingAllocator<HostQueue, HostEvents>& host_allocator() {
   return *caching;  // never destroyed: SoA objects may be freed at interpreter exit
 }
 
-/// Owned, zero-filled memory of at least layout.byte_size(n) bytes from `allocator`: None for the host caching
-/// allocator, else a Python object with allocate(nbytes, queue) -> address and free(address, nbytes, queue).
-std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object allocator) {
+/// Owned, zero-filled memory of at least layout.byte_size(n) bytes on `device` ("cpu" or "cuda:N") from
+/// `allocator`. On the CPU: None for the host caching allocator, else a Python object with
+/// allocate(nbytes, queue) -> address and free(address, nbytes, queue). On a CUDA device the memory comes from
+/// sofie_soa.runtime.memory.DeviceMemory over `allocator` (None: the device's caching allocator), which also
+/// zero-fills it there.
+std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object allocator, std::string const& device_name) {
+  const Device device = parse_device(device_name);
   const std::size_t bytes = layout.byte_size(n);
   const std::size_t cap = align_size(std::max<std::size_t>(bytes, 1), layout.alignment());
+  if (device.type == kDLCUDA)
+    allocator = nb::module_::import_("sofie_soa.runtime.memory").attr("DeviceMemory")(device.id, allocator);
   std::shared_ptr<std::byte> mem;
   if (!allocator.is_none()) {
     const auto address = nb::cast<std::uintptr_t>(allocator.attr("allocate")(cap, nb::none()));
@@ -89,9 +96,14 @@ std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object a
     if (!p) throw std::bad_alloc();
     mem.reset(p, [](std::byte* q) { std::free(q); });
   }
-  std::memset(mem.get(), 0, cap);
+  if (device.type == kDLCUDA) {
+    allocator.attr("zero")(reinterpret_cast<std::uintptr_t>(mem.get()), cap);
+  } else {
+    std::memset(mem.get(), 0, cap);
+  }
   auto soa = std::make_unique<SoA>(std::make_shared<Layout>(layout), mem.get(), cap, n, true);
   soa->owned = std::move(mem);
+  soa->device = device;
   return soa;
 }
 
@@ -129,21 +141,31 @@ std::unique_ptr<SoA> wrap(nb::handle obj, const Layout& layout, std::int64_t n, 
   }
   if (read_only && writable)
     throw std::invalid_argument("the memory to wrap is read-only; pass writable=False to wrap it for reading");
-  if (ro.device_type() != kDLCPU)
+  if (ro.device_type() != kDLCPU && ro.device_type() != kDLCUDA)
     throw std::invalid_argument("the memory to wrap is on DLPack device type " + std::to_string(ro.device_type()) +
-                                "; this build wraps CPU memory only");
+                                "; SoA buffers are in CPU (1) or CUDA (2) memory");
   if (!is_c_contiguous(ro))
     throw std::invalid_argument("the memory to wrap is not contiguous (" + describe(ro) +
                                 "): an SoA buffer is one contiguous block");
   auto soa = std::make_unique<SoA>(std::make_shared<Layout>(layout),
                                    static_cast<std::byte*>(const_cast<void*>(ro.data())), ro.nbytes(), n, writable);
+  soa->device = Device{ro.device_type(), ro.device_id()};
   soa->borrowed = std::move(ro);
   return soa;
 }
 
-/// A NumPy array over `shape`/`strides` (elements) at `data`, owned by `owner`; read-only unless `writable`.
-nb::object numpy_view(nb::handle owner, std::byte* data, DType dtype, std::vector<std::size_t> shape,
-                      std::vector<std::int64_t> strides, bool writable) {
+/// A view over `shape`/`strides` (elements) at `data`, owned by `owner`; read-only unless `writable`. A NumPy
+/// array for host memory; for device memory an array object with __dlpack__ / __dlpack_device__ (for
+/// torch.from_dlpack or cupy.from_dlpack), since NumPy cannot hold it.
+nb::object array_view(nb::handle owner, std::byte* data, DType dtype, std::vector<std::size_t> shape,
+                      std::vector<std::int64_t> strides, bool writable, Device device) {
+  if (device.type != kDLCPU) {
+    if (writable)
+      return nb::cast(nb::ndarray<nb::array_api>(data, shape.size(), shape.data(), owner, strides.data(),
+                                                 dlpack_dtype(dtype), device.type, device.id));
+    return nb::cast(nb::ndarray<nb::array_api, nb::ro>(data, shape.size(), shape.data(), owner, strides.data(),
+                                                       dlpack_dtype(dtype), device.type, device.id));
+  }
   if (writable)
     return nb::cast(nb::ndarray<nb::numpy>(data, shape.size(), shape.data(), owner, strides.data(),
                                            dlpack_dtype(dtype), kDLCPU));
@@ -158,35 +180,53 @@ nb::object member_view(nb::handle self, const std::string& name) {
   const std::size_t n = static_cast<std::size_t>(s.view.size());
   const std::int64_t pitch = s.layout->pitch_elements(name, s.view.size());
   switch (m.shape.kind) {
-    case MemberKind::scalar: return numpy_view(self, data, m.shape.dtype, {}, {}, s.writable);
-    case MemberKind::column: return numpy_view(self, data, m.shape.dtype, {n}, {1}, s.writable);
+    case MemberKind::scalar: return array_view(self, data, m.shape.dtype, {}, {}, s.writable, s.device);
+    case MemberKind::column: return array_view(self, data, m.shape.dtype, {n}, {1}, s.writable, s.device);
     default:
-      return numpy_view(self, data, m.shape.dtype,
+      return array_view(self, data, m.shape.dtype,
                         {n, static_cast<std::size_t>(m.shape.rows), static_cast<std::size_t>(m.shape.cols)},
-                        {1, pitch, pitch * m.shape.rows}, s.writable);
+                        {1, pitch, pitch * m.shape.rows}, s.writable, s.device);
   }
 }
 
-/// DLPack export of a tensor. CPU has no streams: `stream` must be None or -1 (no synchronisation wanted),
-/// as the DLPack Python specification asks of producers on stream-less devices.
+/// DLPack export of a tensor. CPU has no streams: `stream` must be None or -1 (no synchronisation wanted), as
+/// the DLPack Python specification asks of producers on stream-less devices. On CUDA any stream is valid and
+/// none has to wait: nothing of sofie_soa's is pending on this memory, since SoA.allocate zero-fills
+/// synchronously and Model.infer returns after its queue has finished.
 nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy) {
-  if (!stream.is_none() && !(nb::isinstance<nb::int_>(stream) && nb::cast<long>(stream) == -1))
+  const bool no_stream = stream.is_none() || (nb::isinstance<nb::int_>(stream) && nb::cast<long>(stream) == -1);
+  if (t.device.type == kDLCPU && !no_stream)
     throw nb::buffer_error(("__dlpack__: stream " + nb::cast<std::string>(nb::repr(stream)) +
                             " given for a CPU tensor; only None or -1 are valid on CPU").c_str());
+  if (t.device.type != kDLCPU && !no_stream && !nb::isinstance<nb::int_>(stream))
+    throw nb::buffer_error("__dlpack__: stream must be an integer (a cudaStream_t) or None");
   std::string why;
   const auto strides = t.view.dlpack_strides(&why);
   if (!strides) throw nb::buffer_error(("this tensor cannot be exported as one DLPack array: " + why).c_str());
   const Feature& f = t.view.features.front();
   const std::size_t shape[2] = {static_cast<std::size_t>(t.view.n), t.view.features.size()};
   nb::object arr = t.writable ? nb::cast(nb::ndarray<nb::array_api>(f.data, 2, shape, t.soa, strides->data(),
-                                                       dlpack_dtype(f.dtype), kDLCPU))
+                                                       dlpack_dtype(f.dtype), t.device.type, t.device.id))
                               : nb::cast(nb::ndarray<nb::array_api, nb::ro>(f.data, 2, shape, t.soa, strides->data(),
-                                                             dlpack_dtype(f.dtype), kDLCPU));
+                                                             dlpack_dtype(f.dtype), t.device.type, t.device.id));
   return arr.attr("__dlpack__")("max_version"_a = max_version, "dl_device"_a = dl_device, "copy"_a = copy);
 }
 
 }  // namespace
+
+std::string Device::name() const {
+  return type == kDLCPU ? std::string("cpu") : type == kDLCUDA ? "cuda:" + std::to_string(id)
+                                                                 : "device type " + std::to_string(type) + ":" + std::to_string(id);
+}
+
+Device parse_device(std::string const& name) {
+  if (name == "cpu") return {kDLCPU, 0};
+  if (name == "cuda") return {kDLCUDA, 0};
+  if (name.rfind("cuda:", 0) == 0 && name.size() > 5 && name.find_first_not_of("0123456789", 5) == std::string::npos)
+    return {kDLCUDA, std::stoi(name.substr(5))};
+  throw std::invalid_argument("unknown device '" + name + "': use 'cpu', 'cuda' or 'cuda:N'");
+}
 
 void bind_soa(nb::module_& m) {
   m.def("host_allocator_stats", [] {
@@ -206,38 +246,45 @@ void bind_soa(nb::module_& m) {
                   "Make one with SoA.allocate(layout, n) (zero-filled memory owned by the object) or\n"
                   "SoA.wrap(obj, layout, n) (any DLPack or buffer-protocol object, no copy). soa['x'] is a\n"
                   "zero-copy NumPy view of a member, soa.tensor([...]) a logical [n, F] tensor.")
-      .def_static("allocate", &allocate, "layout"_a, "n"_a, "allocator"_a = nb::none(),
-                  "Allocates layout.byte_size(n) zero-filled bytes aligned to layout.alignment, from `allocator`:\n"
-                  "None for the host caching allocator (sofie_soa.host_allocator_stats()), else an object with\n"
-                  "allocate(nbytes, queue) -> address and free(address, nbytes, queue) (queue is None here).\n"
-                  "ValueError unless 0 <= n < 2**31, or if the allocator's address is misaligned.")
+      .def_static("allocate", &allocate, "layout"_a, "n"_a, "allocator"_a = nb::none(), "device"_a = "cpu",
+                  "Allocates layout.byte_size(n) zero-filled bytes aligned to layout.alignment on `device` ('cpu',\n"
+                  "'cuda' or 'cuda:N'), from `allocator`: None for the device's caching allocator (host:\n"
+                  "sofie_soa.host_allocator_stats(); CUDA: the device's, as sofie_soa.Queue('cuda', N) uses), else an\n"
+                  "object with allocate(nbytes, queue) -> address and free(address, nbytes, queue).\n"
+                  "ValueError unless 0 <= n < 2**31, for an unknown device, or if the allocator's address is\n"
+                  "misaligned; RuntimeError when there is no such CUDA device.")
       .def_static("wrap", &wrap, "obj"_a.noconvert(), "layout"_a, "n"_a, "writable"_a = true,
                   "Lays `layout` over the memory of `obj` (DLPack or buffer protocol) without copying; the\n"
                   "memory stays alive as long as this SoA or any view of it.\n\n"
                   "Raises TypeError if obj exposes no memory; ValueError if the memory is read-only while\n"
-                  "writable=True, not contiguous, not on the CPU, smaller than layout.byte_size(n) bytes, or its\n"
-                  "start is misaligned (to the alignment in enforced mode, else to the largest element size).")
+                  "writable=True, not contiguous, neither CPU nor CUDA memory, smaller than layout.byte_size(n)\n"
+                  "bytes, or its start is misaligned (to the alignment in enforced mode, else to the largest element size).")
       .def_prop_ro("layout", [](const SoA& s) { return *s.layout; })
       .def_prop_ro("n", [](const SoA& s) { return s.view.size(); }, "Element count.")
       .def_prop_ro("nbytes", [](const SoA& s) { return s.capacity; }, "Bytes of the underlying buffer.")
       .def_prop_ro("address", [](const SoA& s) { return reinterpret_cast<std::uintptr_t>(s.view.base()); },
                    "Address of the buffer start.")
       .def_prop_ro("writable", [](const SoA& s) { return s.writable; })
+      .def_prop_ro("device", [](const SoA& s) { return s.device.name(); }, "'cpu' or 'cuda:N': where the buffer is.")
       .def_prop_ro("owns_memory", [](const SoA& s) { return static_cast<bool>(s.owned); })
       .def("__len__", [](const SoA& s) { return s.view.size(); })
       .def("__getitem__", &member_view, "name"_a,
-           "Zero-copy NumPy view of member `name`: shape (n,) for a column, (n, rows, cols) with element\n"
+           "Zero-copy view of member `name` (NumPy for host memory; for CUDA memory an array to pass to\n"
+           "torch.from_dlpack / cupy.from_dlpack): shape (n,) for a column, (n, rows, cols) with element\n"
            "strides (1, P, rows * P) for an Eigen column (P = layout.stride(name, n)), shape () for a scalar.\n"
            "Read-only when the SoA is. KeyError for an unknown name.")
       .def("scalar", [](nb::handle self, const std::string& name) {
              const SoA& s = nb::cast<const SoA&>(self);
              if (s.layout->member(name).shape.kind != MemberKind::scalar)
                throw std::invalid_argument("member '" + name + "' is not a scalar");
+             if (s.device.type != kDLCPU)
+               throw std::invalid_argument("scalar '" + name + "' is in " + s.device.name() +
+                                           " memory: read it through DLPack (soa['" + name + "'])");
              return member_view(self, name).attr("item")();
            }, "name"_a, "Value of scalar member `name` as a Python number.")
       .def("tensor", [](nb::handle self, const std::vector<std::string>& features) {
              const SoA& s = nb::cast<const SoA&>(self);
-             return Tensor{nb::borrow(self), s.view.tensor(features), s.writable};
+             return Tensor{nb::borrow(self), s.view.tensor(features), s.writable, s.device};
            }, "features"_a,
            "A logical [n, F] tensor over `features`: member names (an Eigen column expands to its\n"
            "coefficients), single Eigen coefficients ('v[1]' or 'm[r,c]') and scalars (broadcast). Each\n"
@@ -267,8 +314,10 @@ void bind_soa(nb::module_& m) {
            "dl_device"_a = nb::none(), "copy"_a = nb::none(),
            "DLPack capsule of the [n, F] tensor (versioned when max_version >= (1, 0); READ_ONLY when the SoA\n"
            "is read-only; strides always filled). BufferError when it is not one strided array, or for a\n"
-           "stream other than None / -1 (CPU has no streams).")
-      .def("__dlpack_device__", [](const Tensor&) { return std::make_tuple(kDLCPU, 0); })
+           "stream other than None / -1 on CPU (no streams there). On CUDA any stream is accepted without a\n"
+           "wait: sofie_soa leaves no work pending on SoA memory (infer returns after its queue finished).")
+      .def("__dlpack_device__", [](const Tensor& t) { return std::make_tuple(t.device.type, t.device.id); })
+      .def_prop_ro("device", [](const Tensor& t) { return t.device.name(); }, "'cpu' or 'cuda:N'.")
       .def("__repr__", [](const Tensor& t) {
         std::string s = "Tensor(n=" + std::to_string(t.view.n) + ", features=[";
         for (const auto& f : t.view.features) s += (s.back() == '[' ? "" : ", ") + f.label;

@@ -56,3 +56,35 @@ def read(capsule):
         "shape": tuple(tensor.shape[i] for i in range(ndim)),
         "strides": tuple(tensor.strides[i] for i in range(ndim)) if tensor.strides else None,
     }
+
+
+# Producing capsules: a stand-in for a CUDA array (PyTorch or CuPy on a GPU) where there is no GPU.
+_new_capsule = ctypes.pythonapi.PyCapsule_New
+_new_capsule.restype, _new_capsule.argtypes = ctypes.py_object, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+_DELETER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_NO_OP = _DELETER(lambda _: None)
+_NAME = b"dltensor"
+
+
+class FakeCudaArray:
+    """Looks like a CUDA array to DLPack consumers: ``__dlpack_device__()`` is (2, device_id) and ``__dlpack__``
+    hands out a legacy capsule over `host` (a NumPy array, whose address stands in for device memory: nothing
+    here dereferences it), flagged as CUDA memory. Records the `stream` of every ``__dlpack__`` call, which a
+    consumer passes so that the producer orders its pending work before the consumer's stream."""
+
+    def __init__(self, host, device_id: int = 0):
+        self.host, self.device_id, self.streams, self._keep = host, device_id, [], []
+
+    def __dlpack_device__(self):
+        return (2, self.device_id)
+
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        self.streams.append(stream)
+        shape = (ctypes.c_int64 * self.host.ndim)(*self.host.shape)
+        strides = (ctypes.c_int64 * self.host.ndim)(*(s // self.host.itemsize for s in self.host.strides))
+        code = {"f": 2, "i": 0, "u": 1}[self.host.dtype.kind]
+        managed = DLManagedTensor(DLTensor(self.host.ctypes.data, DLDevice(2, self.device_id), self.host.ndim,
+                                           DLDataType(code, self.host.itemsize * 8, 1), shape, strides, 0),
+                                  None, ctypes.cast(_NO_OP, ctypes.c_void_p))
+        self._keep.append((managed, shape, strides))
+        return _new_capsule(ctypes.addressof(managed), _NAME, None)

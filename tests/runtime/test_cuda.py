@@ -3,12 +3,16 @@ tests that run on a GPU skip, saying so, where none is."""
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sofie_soa as ss
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from dlpack_capsule import FakeCudaArray  # noqa: E402
 
 MODEL = Path(__file__).resolve().parents[2] / "examples" / "cmssw_like" / "track_classifier.onnx"
 needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc to compile the CUDA back-end")
@@ -35,13 +39,45 @@ def test_cuda_queue_without_a_gpu_is_a_clear_error():
 def test_a_cuda_session_refuses_host_memory_before_calling_it():
     """The per-call checks (sofie_soa._core.Runner) run before the session's entry point: addresses 0 are never
     called."""
-    runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], 2, 0, 0, 0, 0, None)
+    runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cuda:0", None, 0, 0, 0, 0, None)
     x, y = np.zeros((5, 4), np.float32), np.zeros((5, 1), np.float32)
     with pytest.raises(ValueError, match="'x': the array is in CPU memory, the session runs on CUDA memory"):
         runner(x, y)
     soa = ss.SoA.allocate(ss.Layout([ss.column("a", "float32")]), 5)
     with pytest.raises(ValueError, match="the SoA view is in CPU memory, the session runs on CUDA memory"):
         runner(soa.tensor(["a"]), y)
+
+
+def test_cuda_producers_are_ordered_on_the_queue_stream_and_devices_checked():
+    """A CUDA array is imported with __dlpack__(stream=<the queue's stream>), so that its producer makes our
+    stream wait for its pending work (DLPack's rule); then its device must be the queue's. A stand-in producer
+    (no GPU here) records the stream; every check fails before the entry point (address 0) would be called."""
+    stream = 0x7F00BEEF
+    runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cuda:0", stream, 0, 0, 0, 0, None)
+    x = FakeCudaArray(np.zeros((5, 4), np.float32), device_id=1)
+    y = FakeCudaArray(np.zeros((5, 1), np.float32), device_id=0)
+    with pytest.raises(ValueError, match="'x': the array is on cuda:1, the session's queue is on cuda:0"):
+        runner(x, y)
+    assert x.streams == [stream]
+    layout = ss.Layout([ss.column("a", "float32"), ss.column("b", "float32"), ss.column("c", "float32"),
+                        ss.column("d", "float32")])
+    raw = np.zeros(layout.byte_size(5) + 128, np.uint8)
+    start = -raw.ctypes.data % 128
+    soa = ss.SoA.wrap(FakeCudaArray(raw[start:start + layout.byte_size(5)], device_id=2), layout, 5)
+    with pytest.raises(ValueError, match="'x': the SoA view is on cuda:2, the session's queue is on cuda:0"):
+        runner(soa.tensor(["a", "b", "c", "d"]), y)
+    cpu_runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cpu", None, 0, 0, 0, 0, None)
+    with pytest.raises(ValueError, match="the SoA view is in CUDA memory, the session runs on CPU memory"):
+        cpu_runner(soa.tensor(["a", "b", "c", "d"]), np.zeros((5, 1), np.float32))
+    with pytest.raises(ValueError, match="the array is in CUDA memory, the session runs on CPU memory"):
+        cpu_runner(x, np.zeros((5, 1), np.float32))
+
+
+@needs_nvcc
+@pytest.mark.skipif(_gpu_present(), reason="checks the error raised where there is no GPU")
+def test_cuda_soa_without_a_gpu_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="no cuda queue on device 0"):
+        ss.SoA.allocate(ss.Layout([ss.column("a", "float32")]), 10, device="cuda:0")
 
 
 @needs_nvcc
@@ -56,3 +92,36 @@ def test_cuda_inference_matches_cpu_on_host_visible_arrays():
     model.infer(x, queue, out=y)
     expected = ss.compile(MODEL, "cpu_serial").infer(x.cpu().numpy(), ss.Queue("cpu_serial"))
     np.testing.assert_allclose(y.cpu().numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+@needs_nvcc
+@pytest.mark.skipif(not _gpu_present(), reason="needs a CUDA GPU")
+def test_device_soa_in_place_shared_with_torch_and_ordered_after_its_stream():
+    """On a GPU: an SoA allocated on the device is filled through torch views of its columns (no copy: same
+    addresses), inferred in place, and matches the CPU session; a torch input produced on another stream is
+    ordered before inference by __dlpack__(stream=queue.cuda_stream)."""
+    torch = pytest.importorskip("torch", reason="device arrays come from PyTorch here")
+    if not torch.cuda.is_available():
+        pytest.skip("this PyTorch build has no CUDA")
+    model, queue = ss.compile(MODEL, "cuda"), ss.Queue("cuda")
+    names = [f"f{i}" for i in range(8)]
+    layout = ss.Layout([ss.column(name, "float32") for name in names] + [ss.column("score", "float32")])
+    n = 10_000
+    soa = ss.SoA.allocate(layout, n, device="cuda:0")
+    columns = [torch.from_dlpack(soa[name]) for name in names]
+    assert soa.device == "cuda:0" and columns[0].data_ptr() == soa.address and columns[0].is_cuda
+    x = torch.randn(n, 8, device="cuda")
+    for i, column in enumerate(columns):
+        column.copy_(x[:, i])
+    torch.cuda.synchronize()
+    model.infer(soa.tensor(names), queue, out=soa.tensor(["score"]))
+    expected = ss.compile(MODEL, "cpu_serial").infer(x.cpu().numpy(), ss.Queue("cpu_serial"))
+    np.testing.assert_allclose(torch.from_dlpack(soa["score"]).cpu().numpy(), expected[:, 0], rtol=1e-4, atol=1e-5)
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        late = torch.randn(n, 8, device="cuda") * 2.0          # still pending on `side` when infer is called
+        out = torch.zeros(n, 1, device="cuda")
+        model.infer(late, queue, out=out)
+    side.synchronize()
+    expected = ss.compile(MODEL, "cpu_serial").infer(late.cpu().numpy(), ss.Queue("cpu_serial"))
+    np.testing.assert_allclose(out.cpu().numpy(), expected, rtol=1e-4, atol=1e-5)

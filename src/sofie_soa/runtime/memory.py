@@ -97,6 +97,27 @@ class CachingAllocator(_Handle):
         super().__init__(queue, handle, owned=True, keep=(base, queue))
 
 
+class DeviceMemory:
+    """GPU memory for SoA.allocate(layout, n, device="cuda:N"): allocate / free from `upstream` (None: the
+    device's caching allocator, the one sofie_soa.Queue(backend, device) uses; else a sofie_soa allocator or any
+    object with allocate(nbytes, queue) -> address and free(address, nbytes, queue)), zero() on the device. Holds
+    its own queue, which lives as long as memory from it. RuntimeError when there is no such device."""
+
+    def __init__(self, device: int, upstream=None, backend: str = "cuda"):
+        from sofie_soa.runtime.queue import Queue
+        self.queue = Queue(backend, device)
+        self._upstream = self.queue.allocator if upstream is None else upstream
+
+    def allocate(self, nbytes: int, queue=None) -> int:
+        return int(self._upstream.allocate(nbytes, queue or self.queue))
+
+    def free(self, address: int, nbytes: int, queue=None) -> None:
+        self._upstream.free(address, nbytes, queue or self.queue)
+
+    def zero(self, address: int, nbytes: int) -> None:
+        self.queue.zero(address, nbytes)
+
+
 _QUEUES_BY_HANDLE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # C++ queue address -> Queue
 
 

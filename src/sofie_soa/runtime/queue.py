@@ -23,6 +23,8 @@ def load_library(path) -> ctypes.CDLL:
     lib.sofie_queue_wait.argtypes = [ctypes.c_void_p]
     lib.sofie_queue_destroy.argtypes = [ctypes.c_void_p]
     vp, sz, err = ctypes.c_void_p, ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]
+    lib.sofie_queue_memset_zero.restype = ctypes.c_int
+    lib.sofie_queue_memset_zero.argtypes = [vp, vp, sz, *err]
     lib.sofie_allocator_default.restype = vp
     lib.sofie_allocator_default.argtypes = [vp]
     lib.sofie_allocator_caching.restype = vp
@@ -94,6 +96,13 @@ class Queue:
         return self._lib.sofie_queue_native_handle(self.handle)
 
     cuda_stream = native_handle
+
+    def zero(self, address: int, nbytes: int) -> None:
+        """Sets nbytes bytes of this queue's device memory at `address` to zero, on this queue, and waits.
+        RuntimeError if the back-end refuses (e.g. an address outside the device's memory)."""
+        error = ctypes.create_string_buffer(512)
+        if self._lib.sofie_queue_memset_zero(self.handle, address, nbytes, error, len(error)):
+            raise RuntimeError(f"zeroing {nbytes} bytes on {self!r} failed: {error.value.decode()}")
 
     def wait(self) -> None:
         """Blocks until all work enqueued on this queue has completed."""

@@ -64,6 +64,17 @@ SOFIE_SOA_EXPORT void* sofie_queue_native_handle(void* queue) {
   return sofie_soa::entry::native_handle(*static_cast<sofie_soa::entry::Queue*>(queue));
 }
 SOFIE_SOA_EXPORT void sofie_queue_wait(void* queue) { alpaka::wait(*static_cast<sofie_soa::entry::Queue*>(queue)); }
+/// Sets `bytes` bytes at `address` (memory of the queue's device) to zero on `queue` and waits.
+SOFIE_SOA_EXPORT int sofie_queue_memset_zero(void* queue, void* address, std::size_t bytes, char* error,
+                                             std::size_t error_size) {
+  return sofie_soa::entry::guarded(error, error_size, [&] {
+    auto& q = *static_cast<sofie_soa::entry::Queue*>(queue);
+    auto view = alpaka::createView(alpaka::getDev(q), static_cast<std::byte*>(address),
+                                   alpaka::Vec<sofie_soa::compat::Dim1, sofie_soa::compat::Idx>(bytes));
+    alpaka::memset(q, view, 0);
+    alpaka::wait(q);
+  });
+}
 SOFIE_SOA_EXPORT void sofie_queue_destroy(void* queue) { delete static_cast<sofie_soa::entry::Queue*>(queue); }
 
 /// The program-wide caching allocator of the queue's device (never destroyed).
