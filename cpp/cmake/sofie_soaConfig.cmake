@@ -7,6 +7,12 @@
 #                       `python -m sofie_soa --alpaka-include-dirs` prints (fetching alpaka once if needed). Without
 #                       alpaka's own CMake, enable accelerators with its macros (ALPAKA_ACC_CPU_B_SEQ_T_SEQ_ENABLED,
 #                       ...) on your targets.
+#   SOFIE_SOA_CUDA=ON   (include-directory alpaka only; alpaka's own CMake has alpaka_ACC_GPU_CUDA_ENABLE) builds
+#                       sofie_soa::runtime users for alpaka's CUDA back-end: enable the CUDA language in your
+#                       project first. It defines ALPAKA_ACC_GPU_CUDA_ENABLED, adds nvcc's --expt-relaxed-constexpr
+#                       and --extended-lambda, links CUDA::cudart, and takes curand_kernel.h (which alpaka's CUDA
+#                       back-end includes) from SOFIE_SOA_CURAND_INCLUDE_DIR when the CUDA toolkit lacks it
+#                       (`python -m sofie_soa --curand-include-dir`).
 include("${CMAKE_CURRENT_LIST_DIR}/sofie_soaTargets.cmake")
 set(sofie_soa_INCLUDE_DIR "${CMAKE_CURRENT_LIST_DIR}/../include")
 
@@ -24,6 +30,18 @@ if(NOT TARGET sofie_soa::runtime)
     target_include_directories(sofie_soa::runtime INTERFACE ${SOFIE_SOA_ALPAKA_INCLUDE_DIR} ${SOFIE_SOA_BOOST_INCLUDE_DIR})
     find_package(Threads REQUIRED)
     target_link_libraries(sofie_soa::runtime INTERFACE Threads::Threads)
+    option(SOFIE_SOA_CUDA "build sofie_soa::runtime users for alpaka's CUDA back-end" OFF)
+    set(SOFIE_SOA_CURAND_INCLUDE_DIR "" CACHE PATH "directory of curand_kernel.h when the CUDA toolkit lacks it")
+    if(SOFIE_SOA_CUDA)
+      find_package(CUDAToolkit REQUIRED)
+      target_compile_definitions(sofie_soa::runtime INTERFACE ALPAKA_ACC_GPU_CUDA_ENABLED)
+      target_compile_options(sofie_soa::runtime INTERFACE
+                             $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr --extended-lambda>)
+      target_link_libraries(sofie_soa::runtime INTERFACE CUDA::cudart)
+      if(SOFIE_SOA_CURAND_INCLUDE_DIR)
+        target_include_directories(sofie_soa::runtime INTERFACE ${SOFIE_SOA_CURAND_INCLUDE_DIR})
+      endif()
+    endif()
   else()
     message(WARNING "sofie_soa: no alpaka found; sofie_soa::runtime needs alpaka::alpaka or SOFIE_SOA_ALPAKA_INCLUDE_DIR "
                     "(see `python -m sofie_soa --alpaka-include-dirs`)")

@@ -3,6 +3,8 @@
   python -m sofie_soa --cmake-dir              the CMake package directory (for sofie_soa_DIR)
   python -m sofie_soa --include-dir            the C++ include directory
   python -m sofie_soa --alpaka-include-dirs    alpaka's and Boost.Predef's include directories (a CMake list)
+  python -m sofie_soa --curand-include-dir     where curand_kernel.h is for alpaka's CUDA back-end (empty when
+                                               nvcc's own CUDA has it)
   python -m sofie_soa emit model.onnx -o h     write the session header of model.onnx (ahead of time)
 """
 
@@ -20,6 +22,8 @@ def main(argv=None) -> int:
     parser.add_argument("--include-dir", action="store_true", help="print the C++ include directory")
     parser.add_argument("--alpaka-include-dirs", action="store_true",
                         help="print alpaka's and Boost.Predef's include directories, ';'-separated")
+    parser.add_argument("--curand-include-dir", action="store_true",
+                        help="print the directory of curand_kernel.h if nvcc's CUDA lacks it (nvidia-curand wheel)")
     sub = parser.add_subparsers(dest="command")
     emit = sub.add_parser("emit", help="write the C++ session header of an ONNX model")
     emit.add_argument("model", type=Path)
@@ -40,6 +44,10 @@ def main(argv=None) -> int:
         from sofie_soa.runtime.alpaka_headers import alpaka_include_dir
         from sofie_soa.runtime.build import boost_include
         print(f"{alpaka_include_dir()};{boost_include()}")
+    elif args.curand_include_dir:
+        import shutil
+        from sofie_soa.runtime.build import curand_include
+        print("".join(flag[2:] for flag in curand_include(shutil.which("nvcc") or "nvcc")))
     else:
         parser.print_help()
     return 0
