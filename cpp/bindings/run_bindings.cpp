@@ -98,13 +98,20 @@ std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byt
   if (slot.output && dtype == DType::float16)
     slot.fail(": float16 output columns are not supported; use float32 or float64");
   const auto item = static_cast<std::int64_t>(size_of(dtype));
+  const std::size_t begin = refs.size();
+  refs.resize(begin + static_cast<std::size_t>(trailing));
+  FeatureRef* out = refs.data() + begin;
   for (std::int64_t flat = 0; flat < trailing; ++flat) {
-    std::int64_t rest = flat, offset = 0;
-    for (int d = ndim; d-- > 1;) {
-      offset += (rest % shape[d]) * stride_elems[d];
-      rest /= shape[d];
+    std::int64_t offset = ndim > 1 ? flat * stride_elems[1] : 0;  // [n, F], the common case
+    if (ndim > 2) {
+      std::int64_t rest = flat;
+      offset = 0;
+      for (int d = ndim; d-- > 1;) {
+        offset += (rest % shape[d]) * stride_elems[d];
+        rest /= shape[d];
+      }
     }
-    refs.push_back({base + offset * item, stride_elems[0], dtype});
+    out[flat] = {base + offset * item, stride_elems[0], dtype};
   }
   return shape[0];
 }

@@ -91,40 +91,48 @@ template <class TAcc> struct Suite {
     CHECK(close);
   }
 
-  // Every CPU path of the chain — rows in lanes (1 to kRowwise rows), tiles of one vector and of kTileVectors —
-  // over layers that take every output blocking (4 and 1 vectors of outputs, single outputs): each row's result is
-  // bitwise the same whatever n (so whatever path computed it), and close to a double-precision reference.
+  // Every CPU path of the chain — rows in lanes (1 to kRowwise rows), tiles of one vector and of kTileVectors,
+  // inputs transposed in registers (a row-major matrix) — over widths that take every output blocking: 307
+  // (wider than 256, so summed in k chunks; blocks of 8 and a remainder of 3; 4 and 1 vectors of outputs row by
+  // row), 50, 36, 33, 27 (blocks of 10, 12, 11, 9) and 5 (a remainder only). Each row's result is bitwise the same
+  // whatever n (so whatever path computed it), and close to a double-precision reference.
   void dense_paths() {
-    const std::int64_t k_in = 7, hidden = 19 * kernels::DenseKernel::kLanes + 3, rows = 70;  // wider than 256
-    std::vector<float> x(rows * k_in), w1(k_in * hidden), b1(hidden), w2(hidden * 5), full(rows * 5);
+    const std::vector<std::int64_t> widths = {7, 19 * kernels::DenseKernel::kLanes + 3, 50, 36, 33, 27, 5};
+    const std::int64_t rows = 70, layers = static_cast<std::int64_t>(widths.size()) - 1, out_width = widths.back();
+    std::vector<float> x(rows * widths[0]), full(rows * out_width);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
-    for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = static_cast<float>(i % 9) * 0.1f - 0.4f;
-    for (std::size_t i = 0; i < b1.size(); ++i) b1[i] = static_cast<float>(i % 3) * 0.05f;
-    for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = static_cast<float>(i % 5) * 0.07f - 0.14f;
-    const auto chain =
-        kernels::dense_chain(kernels::DenseLayer{k_in, hidden, w1.data(), b1.data(), kernels::Unary{kernels::UnaryKind::relu}},
-                             kernels::DenseLayer{hidden, 5, w2.data(), nullptr, kernels::Unary{kernels::UnaryKind::tanh}});
+    std::vector<std::vector<float>> w(layers), b(layers);
+    kernels::DenseChain chain;
+    for (std::int64_t l = 0; l < layers; ++l) {
+      w[l].resize(widths[l] * widths[l + 1]);
+      b[l].resize(widths[l + 1]);
+      for (std::size_t i = 0; i < w[l].size(); ++i) w[l][i] = (static_cast<float>((i * 7 + l) % 9) - 4.f) / static_cast<float>(widths[l]);
+      for (std::size_t i = 0; i < b[l].size(); ++i) b[l][i] = static_cast<float>(i % 3) * 0.05f;
+      const auto kind = l + 1 == layers ? kernels::UnaryKind::tanh : kernels::UnaryKind::relu;
+      chain.layer[chain.count++] = kernels::DenseLayer{widths[l], widths[l + 1], w[l].data(), b[l].data(), kernels::Unary{kind}};
+    }
     auto infer = [&](std::int64_t n, float* y) {
       compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
-                           kernels::DenseIn{x.data(), k_in}, kernels::DenseOut{y, 5}, chain);
+                           kernels::DenseIn{x.data(), widths[0]}, kernels::DenseOut{y, out_width}, chain);
       alpaka::wait(queue);
     };
     infer(rows, full.data());
     bool close = true;
-    for (std::int64_t i = 0; i < rows; ++i)
-      for (std::int64_t o = 0; o < 5; ++o) {
-        double out = 0;
-        for (std::int64_t j = 0; j < hidden; ++j) {
-          double h = b1[j];
-          for (std::int64_t k = 0; k < k_in; ++k) h += static_cast<double>(x[i * k_in + k]) * w1[k * hidden + j];
-          out += (h > 0 ? h : 0) * w2[j * 5 + o];
-        }
-        close = close && std::abs(full[i * 5 + o] - std::tanh(out)) < 1e-5;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      std::vector<double> h(x.begin() + i * widths[0], x.begin() + (i + 1) * widths[0]);
+      for (std::int64_t l = 0; l < layers; ++l) {
+        std::vector<double> next(b[l].begin(), b[l].end());
+        for (std::int64_t k = 0; k < widths[l]; ++k)
+          for (std::int64_t j = 0; j < widths[l + 1]; ++j) next[j] += h[k] * w[l][k * widths[l + 1] + j];
+        for (double& v : next) v = l + 1 == layers ? std::tanh(v) : (v > 0 ? v : 0);
+        h = next;
       }
+      for (std::int64_t o = 0; o < out_width; ++o) close = close && std::abs(full[i * out_width + o] - h[o]) < 1e-5;
+    }
     CHECK(close);
     bool same = true;
     for (std::int64_t n : {1, 3, 4, 5, 16, 17, 33}) {
-      std::vector<float> y(n * 5);
+      std::vector<float> y(n * out_width);
       infer(n, y.data());
       same = same && std::memcmp(y.data(), full.data(), y.size() * sizeof(float)) == 0;
     }

@@ -146,6 +146,18 @@ struct StridedIn {
     }
   }
   ALPAKA_FN_HOST_ACC float operator[](std::int64_t flat) const { return at(flat / cols, flat % cols); }
+  /// The start of the features when they are the columns of a row-major float32 matrix (feature c at
+  /// features[0].data + 4 c, one row stride of at least cols elements for all), with that stride in `pitch`;
+  /// nullptr otherwise.
+  ALPAKA_FN_HOST_ACC float const* row_major(std::int64_t& pitch) const {
+    pitch = features[0].stride;
+    if (pitch < cols) return nullptr;
+    for (std::int64_t c = 0; c < cols; ++c)
+      if (features[c].dtype != DType::float32 || features[c].stride != pitch ||
+          features[c].data != features[0].data + c * static_cast<std::int64_t>(sizeof(float)))
+        return nullptr;
+    return reinterpret_cast<float const*>(features[0].data);
+  }
 };
 
 struct StridedOut {
@@ -161,6 +173,10 @@ struct DenseIn {
   ALPAKA_FN_HOST_ACC float at(std::int64_t row, std::int64_t col) const { return data[row * cols + col]; }
   ALPAKA_FN_HOST_ACC void column(std::int64_t first, std::int64_t count, std::int64_t col, float* out) const {
     for (std::int64_t r = 0; r < count; ++r) out[r] = data[(first + r) * cols + col];
+  }
+  ALPAKA_FN_HOST_ACC float const* row_major(std::int64_t& pitch) const {
+    pitch = cols;
+    return data;
   }
   ALPAKA_FN_HOST_ACC void prefetch(std::int64_t first, std::int64_t count) const {
     prefetch_bytes(reinterpret_cast<std::byte const*>(data + first * cols),

@@ -160,6 +160,11 @@ struct DenseKernel {
       for (std::int64_t r = 0; r < kLanes; ++r) store(acc, y, m, layer, j + b * kLanes + r, sum[b][r], last, out);
   }
 
+  static constexpr std::int64_t kChunk = 128;  ///< inputs per k chunk: 128 x kTileVectors vectors, 16 KiB
+  struct Span {
+    std::int64_t begin, end;
+  };
+
   /// One value per row of a tile of V * kLanes rows.
   template <int V> struct Rows {
     Lanes v[V];
@@ -169,10 +174,16 @@ struct DenseKernel {
   ALPAKA_FN_HOST static void tiled(TAcc const& acc, std::int64_t first, std::int64_t count, In const& x,
                                   Out const& y, DenseChain const& chain) {
     Rows<V> buffer[2][kMaxWidth];  // rows beyond `count` are zero: every tile takes the same code path
-    for (std::int64_t k = 0; k < chain.layer[0].k; ++k) {
-      float* column = reinterpret_cast<float*>(&buffer[0][k]);  // GNU vectors alias their element type
-      x.column(first, count, k, column);
-      for (std::int64_t r = count; r < V * kLanes; ++r) column[r] = 0.f;
+    std::int64_t pitch = 0;
+    float const* matrix = x.row_major(pitch);
+    if (kTransposes && matrix != nullptr) {
+      load_transposed(matrix + first * pitch, pitch, count, chain.layer[0].k, buffer[0]);
+    } else {
+      for (std::int64_t k = 0; k < chain.layer[0].k; ++k) {
+        float* column = reinterpret_cast<float*>(&buffer[0][k]);  // GNU vectors alias their element type
+        x.column(first, count, k, column);
+        for (std::int64_t r = count; r < V * kLanes; ++r) column[r] = 0.f;
+      }
     }
     for (int l = 0; l < chain.count; ++l) {
       DenseLayer const& layer = chain.layer[l];
@@ -185,20 +196,88 @@ struct DenseKernel {
       for (Span k{0, 0}; k.end < layer.k;) {
         k = Span{k.end, k.end + chunk < layer.k ? k.end + chunk : layer.k};
         const bool done = k.end == layer.k;
-        std::int64_t j = 0;
-        for (; j + kBlock <= layer.n; j += kBlock) block<kBlock>(acc, y, first, count, layer, j, k, in, last, done, out);
-        remainder(acc, y, first, count, layer, j, k, in, last, done, out,
-                  std::make_integer_sequence<std::int64_t, kBlock>{});
+        switch (block_width(layer.n)) {
+          case kBlock + 1: blocks<kBlock + 1>(acc, y, first, count, layer, k, in, last, done, out); break;
+          case kBlock + 2: blocks<kBlock + 2>(acc, y, first, count, layer, k, in, last, done, out); break;
+          case kBlock + 3: blocks<kBlock + 3>(acc, y, first, count, layer, k, in, last, done, out); break;
+          case kBlock + 4: blocks<kBlock + 4>(acc, y, first, count, layer, k, in, last, done, out); break;
+          default: blocks<kBlock>(acc, y, first, count, layer, k, in, last, done, out);
+        }
       }
     }
   }
 
-  static constexpr std::int64_t kChunk = 128;  ///< inputs per k chunk: 128 x kTileVectors vectors, 16 KiB
-  struct Span {
-    std::int64_t begin, end;
-  };
+  /// Outputs summed together: kBlock, or up to kBlock + 4 where that divides N and kBlock does not (N = 50 in
+  /// blocks of 10), so that no short block is left whose few sums wait on FMA latency.
+  static constexpr std::int64_t block_width(std::int64_t n) {
+    if (n % kBlock == 0) return kBlock;
+    for (std::int64_t b = kBlock + 4; b > kBlock; --b)
+      if (n % b == 0) return b;
+    return kBlock;
+  }
 
-  /// The last N % kBlock outputs [j, N) as one block (independent sums hide the FMA latency).
+  /// All outputs of the layer over inputs k: blocks of B, then the last N % B as one block.
+  template <std::int64_t B, int V, class TAcc, class Out>
+  ALPAKA_FN_HOST static void blocks(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+                                   DenseLayer const& layer, Span k, Rows<V> const* in, bool last, bool done,
+                                   Rows<V>* out) {
+    std::int64_t j = 0;
+    for (; j + B <= layer.n; j += B) block<B>(acc, y, first, count, layer, j, k, in, last, done, out);
+    remainder(acc, y, first, count, layer, j, k, in, last, done, out, std::make_integer_sequence<std::int64_t, kBlock>{});
+  }
+
+// __builtin_shufflevector: clang, GCC 12+; not through nvcc, whose front end rejects its pack-expanded form.
+#if !defined(__CUDACC__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12))
+  static constexpr bool kTransposes = true;
+
+  /// Rows [0, count) of a row-major float32 matrix (`pitch` floats apart), inputs [0, k), into the tile:
+  /// kLanes x kLanes blocks loaded a row per vector and transposed in registers, rather than gathered element by
+  /// element. Rows beyond `count` are zero.
+  template <int V>
+  ALPAKA_FN_HOST static void load_transposed(float const* rows, std::int64_t pitch, std::int64_t count,
+                                            std::int64_t k, Rows<V>* tile) {
+    for (std::int64_t k0 = 0; k0 < k; k0 += kLanes) {
+      const std::int64_t width = k - k0 < kLanes ? k - k0 : kLanes;
+      for (int v = 0; v < V; ++v) {
+        Lanes m[kLanes];
+        for (std::int64_t r = 0; r < kLanes; ++r) {
+          m[r] = Lanes{};
+          float const* row = rows + (v * kLanes + r) * pitch + k0;
+          if (v * kLanes + r >= count) continue;
+          if (width == kLanes) {
+            std::memcpy(&m[r], row, sizeof(Lanes));
+          } else {
+            std::memcpy(&m[r], row, static_cast<std::size_t>(width) * sizeof(float));
+          }
+        }
+        transpose<8>(m);
+        transpose<4>(m);
+        transpose<2>(m);
+        transpose<1>(m);
+        for (std::int64_t c = 0; c < width; ++c) tile[k0 + c].v[v] = m[c];
+      }
+    }
+  }
+
+  /// One step of a kLanes x kLanes transpose in registers: rows i and i + H swap their off-diagonal H x H blocks.
+  template <int H> ALPAKA_FN_HOST static void transpose(Lanes* m) {
+    for (int i = 0; i < kLanes; ++i)
+      if ((i & H) == 0) swap_blocks<H>(m[i], m[i + H], std::make_index_sequence<kLanes>{});
+  }
+  template <int H, std::size_t... L>
+  ALPAKA_FN_HOST static void swap_blocks(Lanes& a, Lanes& b, std::index_sequence<L...>) {
+    const Lanes low = __builtin_shufflevector(a, b, ((L & H) == 0 ? int(L) : int(kLanes + L - H))...);
+    b = __builtin_shufflevector(a, b, ((L & H) == 0 ? int(L + H) : int(kLanes + L))...);
+    a = low;
+  }
+#else
+  static constexpr bool kTransposes = false;
+  template <int V> static void load_transposed(float const*, std::int64_t, std::int64_t, std::int64_t, Rows<V>*) {}
+#endif
+
+
+  /// The last N % kBlock outputs [j, N) as one block (independent sums hide the FMA latency; with blocks wider
+  /// than kBlock, N divides evenly and there are none).
   template <int V, class TAcc, class Out, std::int64_t... B>
   ALPAKA_FN_HOST static void remainder(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
                                       DenseLayer const& layer, std::int64_t j, Span k, Rows<V> const* in, bool last,
