@@ -8,8 +8,9 @@
 //
 // CPU: a thread owns tiles of up to kTileRows rows.
 //   - More than kLanes rows: the tile's X is loaded transposed into kTileVectors SIMD vectors per input (one
-//     lane per row); kBlock outputs are summed at a time over all k, each weight broadcast once for every vector
-//     (a kTileVectors x kBlock register block). Hidden layers stay in those vectors.
+//     lane per row; a row-major float32 X is transposed in registers, 16 x 16 at a time); kBlock outputs (9-12
+//     where that divides N) are summed at a time, each weight broadcast once for every vector (a register
+//     block). Inputs wider than kChunk are summed in chunks that stay in L1. Hidden layers stay in the tile.
 //   - kRowwise+1 .. kLanes rows: the same with one vector per input.
 //   - At most kRowwise rows (batch 1, tails): row by row with the outputs in the lanes (a row of W per input),
 //     so a lone row costs K * N / kLanes vector operations instead of K * N.
@@ -242,8 +243,8 @@ struct DenseKernel {
         Lanes m[kLanes];
         for (std::int64_t r = 0; r < kLanes; ++r) {
           m[r] = Lanes{};
-          float const* row = rows + (v * kLanes + r) * pitch + k0;
           if (v * kLanes + r >= count) continue;
+          float const* row = rows + (v * kLanes + r) * pitch + k0;
           if (width == kLanes) {
             std::memcpy(&m[r], row, sizeof(Lanes));
           } else {
@@ -274,7 +275,6 @@ struct DenseKernel {
   static constexpr bool kTransposes = false;
   template <int V> static void load_transposed(float const*, std::int64_t, std::int64_t, std::int64_t, Rows<V>*) {}
 #endif
-
 
   /// The last N % kBlock outputs [j, N) as one block (independent sums hide the FMA latency; with blocks wider
   /// than kBlock, N divides evenly and there are none).
