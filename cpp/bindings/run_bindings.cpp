@@ -46,7 +46,8 @@ bool dtype_from_format(char const* format, Py_ssize_t itemsize, DType& dtype) {
     }
   };
   if (c == '?') return dtype = DType::boolean, itemsize == 1;
-  if (c == 'e' || c == 'f' || c == 'd') return itemsize != 1 && by_size(DType::float16, DType::float16, DType::float32, DType::float64);
+  if (c == 'e' || c == 'f' || c == 'd')
+    return itemsize != 1 && by_size(DType::float16, DType::float16, DType::float32, DType::float64);
   if (c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q')
     return by_size(DType::int8, DType::int16, DType::int32, DType::int64);
   if (c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q')
@@ -134,7 +135,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
     return t.view.n;
   }
   // NumPy and other CPU arrays: the buffer protocol, cheaper than a DLPack capsule.
-  if (PyObject_CheckBuffer(obj.ptr()) && !nb::hasattr(obj, "__cuda_array_interface__")) {
+  if (PyObject_CheckBuffer(obj.ptr())) {
     const int flags = PyBUF_STRIDES | PyBUF_FORMAT | (slot.output ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj.ptr(), &held.view, flags) != 0) {
       PyErr_Clear();
@@ -242,8 +243,8 @@ class Runner {
         slot.fail(" has n = " + std::to_string(rows) + "; the model has a fixed batch of " +
                   std::to_string(input_batch_[i]));
       if (rows != n)
-        slot.fail(" has n = " + std::to_string(rows) + (output ? ", the inputs have" : ", input '" + input_names_[0] + "' has") +
-                  " n = " + std::to_string(n));
+        slot.fail(" has n = " + std::to_string(rows) +
+                  (output ? ", the inputs have" : ", input '" + input_names_[0] + "' has") + " n = " + std::to_string(n));
     };
     for (std::size_t i = 0; i < inputs_count; ++i) bind_slot(i, in_objs[i]);
 

@@ -66,7 +66,8 @@ memory::CachingAllocator<HostQueue, HostEvents>& host_allocator() {
 /// allocate(nbytes, queue) -> address and free(address, nbytes, queue). On a CUDA device the memory comes from
 /// sofie_soa.runtime.memory.DeviceMemory over `allocator` (None: the device's caching allocator), which also
 /// zero-fills it there.
-std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object allocator, std::string const& device_name) {
+std::unique_ptr<SoA> allocate(const Layout& layout, std::int64_t n, nb::object allocator,
+                              std::string const& device_name) {
   const Device device = parse_device(device_name);
   const std::size_t bytes = layout.byte_size(n);
   const std::size_t cap = align_size(std::max<std::size_t>(bytes, 1), layout.alignment());
@@ -216,8 +217,8 @@ nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_vers
 }  // namespace
 
 std::string Device::name() const {
-  return type == kDLCPU ? std::string("cpu") : type == kDLCUDA ? "cuda:" + std::to_string(id)
-                                                                 : "device type " + std::to_string(type) + ":" + std::to_string(id);
+  if (type == kDLCPU) return "cpu";
+  return (type == kDLCUDA ? "cuda:" : "device type " + std::to_string(type) + ":") + std::to_string(id);
 }
 
 Device parse_device(std::string const& name) {
@@ -258,7 +259,8 @@ void bind_soa(nb::module_& m) {
                   "memory stays alive as long as this SoA or any view of it.\n\n"
                   "Raises TypeError if obj exposes no memory; ValueError if the memory is read-only while\n"
                   "writable=True, not contiguous, neither CPU nor CUDA memory, smaller than layout.byte_size(n)\n"
-                  "bytes, or its start is misaligned (to the alignment in enforced mode, else to the largest element size).")
+                  "bytes, or its start is misaligned (to the alignment in enforced mode, else to the largest\n"
+                  "element size).")
       .def_prop_ro("layout", [](const SoA& s) { return *s.layout; })
       .def_prop_ro("n", [](const SoA& s) { return s.view.size(); }, "Element count.")
       .def_prop_ro("nbytes", [](const SoA& s) { return s.capacity; }, "Bytes of the underlying buffer.")

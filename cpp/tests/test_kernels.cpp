@@ -106,10 +106,12 @@ template <class TAcc> struct Suite {
     for (std::int64_t l = 0; l < layers; ++l) {
       w[l].resize(widths[l] * widths[l + 1]);
       b[l].resize(widths[l + 1]);
-      for (std::size_t i = 0; i < w[l].size(); ++i) w[l][i] = (static_cast<float>((i * 7 + l) % 9) - 4.f) / static_cast<float>(widths[l]);
+      for (std::size_t i = 0; i < w[l].size(); ++i)
+        w[l][i] = (static_cast<float>((i * 7 + l) % 9) - 4.f) / static_cast<float>(widths[l]);
       for (std::size_t i = 0; i < b[l].size(); ++i) b[l][i] = static_cast<float>(i % 3) * 0.05f;
       const auto kind = l + 1 == layers ? kernels::UnaryKind::tanh : kernels::UnaryKind::relu;
-      chain.layer[chain.count++] = kernels::DenseLayer{widths[l], widths[l + 1], w[l].data(), b[l].data(), kernels::Unary{kind}};
+      chain.layer[chain.count++] =
+          kernels::DenseLayer{widths[l], widths[l + 1], w[l].data(), b[l].data(), kernels::Unary{kind}};
     }
     auto infer = [&](std::int64_t n, float* y) {
       compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,

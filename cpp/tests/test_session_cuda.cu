@@ -29,7 +29,8 @@ int main() {
     SoAView host_view(host.data(), bytes, layout, n);
     const auto pitch = static_cast<std::int64_t>(layout.pitch_bytes("x", n) / sizeof(float));
     for (std::int64_t i = 0; i < n; ++i)
-      for (std::int64_t k = 0; k < in; ++k) host_view.column<float>("x")[i + k * pitch] = 0.01f * static_cast<float>((i + k) % 50);
+      for (std::int64_t k = 0; k < in; ++k)
+        host_view.column<float>("x")[i + k * pitch] = 0.01f * static_cast<float>((i + k) % 50);
     alpaka::memcpy(queue, device_buffer, alpaka::createView(compat::host(), host.data(), bytes));
     SoAView view(alpaka::getPtrNative(device_buffer), bytes, layout, n);
     std::vector<std::string> inputs, outputs;

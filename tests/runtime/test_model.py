@@ -86,7 +86,8 @@ def test_numpy_arrays_of_any_numeric_dtype_and_stride_are_read_in_place(compiled
     np.testing.assert_array_equal(model.infer(torch.from_numpy(values.astype(np.float32)), queue), expected)
     frozen = np.zeros((40, 3), np.float32)
     frozen.flags.writeable = False
-    for bad, message in [(values.astype(">f4"), "no conversion to float"), (values.astype(np.complex64), "no conversion"),
+    for bad, message in [(values.astype(">f4"), "no conversion to float"),
+                         (values.astype(np.complex64), "no conversion"),
                          ([[1.0] * 4], "expected a sofie_soa Tensor or a DLPack array, got list")]:
         with pytest.raises(ValueError, match=message):
             model.infer(bad, queue)

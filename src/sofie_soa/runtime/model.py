@@ -106,7 +106,8 @@ class Model:
         runner = _core.Runner(self.input_names, self.output_names, [features(s) for s in self.input_shapes],
                               [features(s) for s in self.output_shapes],
                               [-1 if s[0] == N else s[0] for s in self.input_shapes],
-                              f"cuda:{queue.device}" if self._cuda else "cpu", queue.native_handle, self._infer_fn, self._wait_fn, self._session(queue), queue.handle,
+                              f"cuda:{queue.device}" if self._cuda else "cpu", queue.native_handle,
+                              self._infer_fn, self._wait_fn, self._session(queue), queue.handle,
                               functools.partial(_zeros, tuple(self.output_shapes), self._cuda))
         self._runners[queue.serial] = runner
         weakref.finalize(queue, self._runners.pop, queue.serial, None)

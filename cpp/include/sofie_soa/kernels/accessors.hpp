@@ -91,10 +91,11 @@ ALPAKA_FN_HOST_ACC inline void load_rows(FeatureRef const& f, std::int64_t first
   auto rows = [&](auto type_tag) {
     using T = decltype(type_tag);
     std::byte const* p = f.data + first * f.stride * static_cast<std::int64_t>(sizeof(T));
+    const auto size = static_cast<std::int64_t>(sizeof(T));
     if (f.stride == 1) {  // a column: contiguous, so the loop vectorises
-      for (std::int64_t r = 0; r < count; ++r) out[r] = static_cast<float>(read_as<T>(p + r * static_cast<std::int64_t>(sizeof(T))));
+      for (std::int64_t r = 0; r < count; ++r) out[r] = static_cast<float>(read_as<T>(p + r * size));
     } else {
-      for (std::int64_t r = 0; r < count; ++r) out[r] = static_cast<float>(read_as<T>(p + r * f.stride * static_cast<std::int64_t>(sizeof(T))));
+      for (std::int64_t r = 0; r < count; ++r) out[r] = static_cast<float>(read_as<T>(p + r * f.stride * size));
     }
   };
   switch (f.dtype) {

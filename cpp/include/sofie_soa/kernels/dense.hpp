@@ -224,7 +224,8 @@ struct DenseKernel {
                                    Rows<V>* out) {
     std::int64_t j = 0;
     for (; j + B <= layer.n; j += B) block<B>(acc, y, first, count, layer, j, k, in, last, done, out);
-    remainder(acc, y, first, count, layer, j, k, in, last, done, out, std::make_integer_sequence<std::int64_t, kBlock>{});
+    remainder(acc, y, first, count, layer, j, k, in, last, done, out,
+              std::make_integer_sequence<std::int64_t, kBlock>{});
   }
 
 // __builtin_shufflevector: clang, GCC 12+; not through nvcc, whose front end rejects its pack-expanded form.

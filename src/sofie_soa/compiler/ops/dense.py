@@ -27,7 +27,8 @@ def _dense(ctx, A, weight_kn, bias_n, activation):
     shape = tuple(A.shape[:-1]) + (n_out,)
     out = ctx.output(0, shape)
     epilogue = unary_spec(activation[0], **activation[1]) if activation else ("identity", 0.0, 0.0)
-    layer = DenseLayer(k, n_out, ctx.constant(np.ascontiguousarray(weight_kn)), None if bias_n is None else ctx.constant(bias_n), epilogue)
+    bias = None if bias_n is None else ctx.constant(bias_n)
+    layer = DenseLayer(k, n_out, ctx.constant(np.ascontiguousarray(weight_kn)), bias, epilogue)
     ctx.launch("dense", x=ctx.read(A, rows_of_last_dim=True), y=out, rows=shape[:-1], layers=[layer])
 
 
