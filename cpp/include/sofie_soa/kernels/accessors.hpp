@@ -123,6 +123,23 @@ ALPAKA_FN_HOST_ACC inline void prefetch_bytes(std::byte const* begin, std::byte 
 #endif
 }
 
+/// Feature f of rows first + r, r < count, set to in[r] converted to its dtype: dispatched once, not per row.
+ALPAKA_FN_HOST_ACC inline void store_rows(FeatureRef const& f, std::int64_t first, std::int64_t count,
+                                          float const* in) {
+  auto rows = [&](auto type_tag) {
+    using T = decltype(type_tag);
+    const auto size = static_cast<std::int64_t>(sizeof(T));
+    std::byte* p = f.data + first * f.stride * size;
+    for (std::int64_t r = 0; r < count; ++r) write_as(p + r * f.stride * size, static_cast<T>(in[r]));
+  };
+  switch (f.dtype) {
+    case DType::float32: rows(float{}); break;
+    case DType::float64: rows(double{}); break;
+    default:
+      for (std::int64_t r = 0; r < count; ++r) store_feature(f, first + r, in[r]);
+  }
+}
+
 struct StridedIn {
   FeatureRef const* features;  ///< cols entries
   std::int64_t cols;
@@ -166,6 +183,10 @@ struct StridedOut {
   std::int64_t cols;
   ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, float v) const { store_feature(features[col], row, v); }
   ALPAKA_FN_HOST_ACC void store(std::int64_t flat, float v) const { set(flat / cols, flat % cols, v); }
+  /// set(first + r, col, in[r]) for r < count.
+  ALPAKA_FN_HOST_ACC void column_store(std::int64_t first, std::int64_t count, std::int64_t col, float const* in) const {
+    store_rows(features[col], first, count, in);
+  }
 };
 
 struct DenseIn {
@@ -191,6 +212,9 @@ struct DenseOut {
   std::int64_t cols;
   ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, float v) const { data[row * cols + col] = v; }
   ALPAKA_FN_HOST_ACC void store(std::int64_t flat, float v) const { data[flat] = v; }
+  ALPAKA_FN_HOST_ACC void column_store(std::int64_t first, std::int64_t count, std::int64_t col, float const* in) const {
+    for (std::int64_t r = 0; r < count; ++r) data[(first + r) * cols + col] = in[r];
+  }
 };
 
 }  // namespace sofie_soa::kernels

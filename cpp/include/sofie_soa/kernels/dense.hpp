@@ -330,7 +330,7 @@ struct DenseKernel {
       }
     }
     if (last) {
-      for (std::int64_t r = 0; r < count; ++r) y.set(first + r, j, sum.v[r / kLanes][r % kLanes]);
+      y.column_store(first, count, j, reinterpret_cast<float const*>(&sum));  // vectors alias their floats
     } else {
       out[j] = sum;
     }
