@@ -102,7 +102,7 @@ template <class TAcc> struct Suite {
     std::vector<float> x(rows * widths[0]), full(rows * out_width);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
     std::vector<std::vector<float>> w(layers), b(layers);
-    kernels::DenseChain chain;
+    kernels::DenseChain<> chain;
     for (std::int64_t l = 0; l < layers; ++l) {
       w[l].resize(widths[l] * widths[l + 1]);
       b[l].resize(widths[l + 1]);

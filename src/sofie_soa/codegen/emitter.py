@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from sofie_soa.codegen.dense_chains import MAX_WIDTH
 from sofie_soa.codegen.lowering import Plan, Ref, features
 from sofie_soa.compiler.ir import N
 
@@ -77,8 +78,11 @@ def _launch(kernel: str, a: dict, plan: Plan) -> str:
             f"kernels::DenseLayer{{{_dim(layer.k)}, {_dim(layer.n)}, w + {_linear(*layer.weight.storage.offset)}, "
             f"{'nullptr' if layer.bias is None else f'w + {_linear(*layer.bias.storage.offset)}'}, "
             f"{_unary(layer.epilogue)}}}" for layer in a["layers"])
+        dims = [a["layers"][0].k] + [layer.n for layer in a["layers"]]
+        widest = max(dims) if all(isinstance(d, int) for d in dims) else MAX_WIDTH
+        width = min(-(-widest // 16) * 16, MAX_WIDTH)    # per-thread buffers: the launch's widest layer
         return _call(f"kernels::DenseKernel::work_items<TAcc>({rows})", "DenseKernel", rows, read("x"), write("y"),
-                     f"kernels::dense_chain({layers})")
+                     f"kernels::dense_chain<{width}>({layers})")
     if kernel == "unary":
         return _call(_count(a["count"]), "UnaryKernel", read("x"), write("y"), _unary(a["op"]))
     if kernel == "binary":

@@ -14,7 +14,7 @@
 //   - kRowwise+1 .. kLanes rows: the same with one vector per input.
 //   - At most kRowwise rows (batch 1, tails): row by row with the outputs in the lanes (a row of W per input),
 //     so a lone row costs K * N / kLanes vector operations instead of K * N.
-// GPU, or a first layer wider than kMaxWidth: one row at a time. Every output's sum runs over k in order with
+// GPU, or a first layer wider than the chain's W: one row at a time. Every output's sum runs over k in order with
 // fused multiply-adds, so results are bitwise identical whatever the work division.
 #pragma once
 
@@ -35,17 +35,20 @@ struct DenseLayer {
   Unary epilogue;
 };
 
-/// Up to kMaxLayers layers applied in order; the widths between layers are at most kMaxWidth.
-struct DenseChain {
+/// Up to kMaxLayers layers applied in order. W (at most DenseKernel::kMaxWidth) bounds every layer's outputs
+/// and the first layer's inputs taken into a tile: the kernel's per-thread buffers hold W values per row, so the
+/// generator passes the model's widest layer (rounded up to 16) — a GPU reserves that local memory for every
+/// resident thread, a CPU thread that stack.
+template <std::int64_t W = 1024> struct DenseChain {
   static constexpr int kMaxLayers = 8;
   int count = 0;
   DenseLayer layer[kMaxLayers] = {};
 };
 
-/// The chain of `layers` (at most DenseChain::kMaxLayers), in order.
-template <class... Layers> DenseChain dense_chain(Layers const&... layers) {
-  static_assert(sizeof...(Layers) >= 1 && sizeof...(Layers) <= DenseChain::kMaxLayers, "1 to kMaxLayers layers");
-  DenseChain chain;
+/// The chain of `layers` (at most kMaxLayers), in order, for widths up to W.
+template <std::int64_t W = 1024, class... Layers> DenseChain<W> dense_chain(Layers const&... layers) {
+  static_assert(sizeof...(Layers) >= 1 && sizeof...(Layers) <= DenseChain<W>::kMaxLayers, "1 to kMaxLayers layers");
+  DenseChain<W> chain;
   for (DenseLayer const& layer : {layers...}) chain.layer[chain.count++] = layer;
   return chain;
 }
@@ -56,16 +59,17 @@ struct DenseKernel {
   static constexpr std::int64_t kTileRows = kLanes * kTileVectors;
   static constexpr std::int64_t kRowwise = 4;       ///< tiles of at most this many rows run row by row
   static constexpr std::int64_t kBlock = 8;         ///< outputs summed together in a tile
-  static constexpr std::int64_t kMaxWidth = 1024;   ///< widest first layer read into a tile, widest hidden layer
+  static constexpr std::int64_t kMaxWidth = 1024;   ///< the largest W of a DenseChain
 
   /// Launch over work_items(rows) items: tiles of kTileRows rows on CPUs, rows on GPUs.
   template <class TAcc> static constexpr std::int64_t work_items(std::int64_t rows) {
     return compat::is_gpu<TAcc>() ? rows : (rows + kTileRows - 1) / kTileRows;
   }
 
-  template <class TAcc, class In, class Out>
+  template <class TAcc, class In, class Out, std::int64_t W>
   ALPAKA_FN_ACC void operator()(TAcc const& acc, std::int64_t items, std::int64_t rows, In x, Out y,
-                                DenseChain chain) const {
+                                DenseChain<W> chain) const {
+    static_assert(W <= kMaxWidth, "DenseChain width beyond DenseKernel::kMaxWidth");
     if constexpr (compat::is_gpu<TAcc>()) {
       compat::for_each_element(acc, items, [&](std::int64_t m) { by_row(acc, m, x, y, chain); });
     } else {
@@ -75,7 +79,7 @@ struct DenseKernel {
         const std::int64_t count = rows - first < kTileRows ? rows - first : kTileRows;
         if (first + kTileRows < rows)  // the next tile's inputs arrive while this one computes
           x.prefetch(first + kTileRows, rows - first - kTileRows < kTileRows ? rows - first - kTileRows : kTileRows);
-        if (chain.layer[0].k > kMaxWidth) {
+        if (chain.layer[0].k > W) {
           for (std::int64_t m = first; m < first + count; ++m) by_row(acc, m, x, y, chain);
         } else if (count <= kRowwise) {
           for (std::int64_t m = first; m < first + count; ++m) row_in_lanes(acc, m, x, y, chain);
@@ -90,10 +94,10 @@ struct DenseKernel {
   }
 
  private:
-  template <class TAcc, class In, class Out>
+  template <class TAcc, class In, class Out, std::int64_t W>
   ALPAKA_FN_ACC static void by_row(TAcc const& acc, std::int64_t m, In const& x, Out const& y,
-                                   DenseChain const& chain) {
-    float buffer[2][kMaxWidth];
+                                   DenseChain<W> const& chain) {
+    float buffer[2][W];
     for (int l = 0; l < chain.count; ++l) {
       DenseLayer const& layer = chain.layer[l];
       float const* in = buffer[(l + 1) % 2];
@@ -123,10 +127,10 @@ struct DenseKernel {
   typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 
   /// One row: kLanes outputs at a time in the lanes (B vectors of them together), the rest one by one.
-  template <class TAcc, class In, class Out>
+  template <class TAcc, class In, class Out, std::int64_t W>
   ALPAKA_FN_HOST static void row_in_lanes(TAcc const& acc, std::int64_t m, In const& x, Out const& y,
-                                         DenseChain const& chain) {
-    float buffer[2][kMaxWidth];
+                                         DenseChain<W> const& chain) {
+    float buffer[2][W];
     for (std::int64_t k = 0; k < chain.layer[0].k; ++k) buffer[0][k] = x.at(m, k);
     for (int l = 0; l < chain.count; ++l) {
       DenseLayer const& layer = chain.layer[l];
@@ -171,10 +175,10 @@ struct DenseKernel {
     Lanes v[V];
   };
 
-  template <int V, class TAcc, class In, class Out>
+  template <int V, class TAcc, class In, class Out, std::int64_t W>
   ALPAKA_FN_HOST static void tiled(TAcc const& acc, std::int64_t first, std::int64_t count, In const& x,
-                                  Out const& y, DenseChain const& chain) {
-    Rows<V> buffer[2][kMaxWidth];  // rows beyond `count` are zero: every tile takes the same code path
+                                  Out const& y, DenseChain<W> const& chain) {
+    Rows<V> buffer[2][W];  // rows beyond `count` are zero: every tile takes the same code path
     std::int64_t pitch = 0;
     float const* matrix = x.row_major(pitch);
     if (kTransposes && matrix != nullptr) {
@@ -192,8 +196,8 @@ struct DenseKernel {
       Rows<V>* out = buffer[(l + 1) % 2];
       const bool last = l + 1 == chain.count;
       // Wide layers run over k in chunks whose inputs stay in L1, the partial sums kept in `out` between
-      // chunks (so each sum still runs over k in order); that needs N <= kMaxWidth.
-      const std::int64_t chunk = layer.n <= kMaxWidth ? kChunk : layer.k;
+      // chunks (so each sum still runs over k in order); that needs N <= W.
+      const std::int64_t chunk = layer.n <= W ? kChunk : layer.k;
       for (Span k{0, 0}; k.end < layer.k;) {
         k = Span{k.end, k.end + chunk < layer.k ? k.end + chunk : layer.k};
         const bool done = k.end == layer.k;
