@@ -13,3 +13,8 @@ def cmake_dir() -> Path:
 def include_dir() -> Path:
     """Directory to add to the include path: it holds ``sofie_soa/core.hpp``."""
     return _ROOT / "include"
+
+
+def bundled_alpaka_dir() -> Path:
+    """alpaka's include directory as fetched into the wheel by ``pip install .`` (absent if the build was offline)."""
+    return _ROOT / "alpaka" / "include"

@@ -3,8 +3,12 @@
 Order (alpaka.md in the project reference): the user's alpaka first — the environment variable
 ``SOFIE_SOA_ALPAKA_INCLUDE`` or ``alpaka_ROOT`` (a directory holding ``include/alpaka/alpaka.hpp`` or
 ``alpaka/alpaka.hpp``) — else the alpaka tree carried by the CLUEstering 2.5.0 sdist on the package index pip is
-configured with (alpaka develop 9716c567, MPL-2.0), downloaded once, sha256-verified and unpacked into the user
-cache. Raises AlpakaNotFound with what was tried when neither works (offline, say).
+configured with (alpaka develop 9716c567, MPL-2.0), sha256-verified. ``pip install .`` fetches that tree into the
+wheel (this file run as a script, from CMakeLists.txt), so compiling a session never waits on the network; if the
+build was offline, it is downloaded once at first use into the user cache instead. Raises AlpakaNotFound with what
+was tried when nothing works (offline, say).
+
+    python alpaka_headers.py --into DIR     unpack the alpaka headers into DIR/include (build time)
 """
 
 from __future__ import annotations
@@ -16,9 +20,8 @@ import logging
 import os
 import tarfile
 import urllib.request
+import sys
 from pathlib import Path
-
-from sofie_soa.runtime.cache import cache_root
 
 log = logging.getLogger("sofie_soa")
 
@@ -92,6 +95,10 @@ def alpaka_include_dir() -> Path:
     user = _user_include()
     if user is not None:
         return user
+    from sofie_soa import paths
+    from sofie_soa.runtime.cache import cache_root
+    if (paths.bundled_alpaka_dir() / "alpaka" / "alpaka.hpp").is_file():
+        return paths.bundled_alpaka_dir()
     target = cache_root() / "alpaka" / SDIST_SHA256[:16]
     if not (target / "include" / "alpaka" / "alpaka.hpp").is_file():
         log.info("sofie_soa: fetching alpaka headers from %s (once)", SDIST_NAME)
@@ -104,3 +111,12 @@ def alpaka_include_dir() -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         _unpack(data, target)
     return target / "include"
+
+
+if __name__ == "__main__":   # build time: python alpaka_headers.py --into DIR
+    if len(sys.argv) != 3 or sys.argv[1] != "--into":
+        sys.exit(__doc__)
+    into = Path(sys.argv[2])
+    if not (into / "include" / "alpaka" / "alpaka.hpp").is_file():
+        into.parent.mkdir(parents=True, exist_ok=True)
+        _unpack(_download_sdist(), into)
