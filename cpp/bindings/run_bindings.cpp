@@ -85,6 +85,15 @@ struct Slot {
     if (where.id != device.id)
       fail(std::string(": ") + what + " is on " + where.name() + ", the session's queue is on " + device.name());
   }
+  /// ValueError unless the tensor has the model's feature count.
+  void check_features(std::int64_t count) const {
+    if (count != features)
+      fail(" has " + std::to_string(count) + " features, the model expects " + std::to_string(features));
+  }
+  /// ValueError for a dtype outputs cannot be written in.
+  void check_dtype(DType dtype) const {
+    if (output && dtype == DType::float16) fail(": float16 output columns are not supported; use float32 or float64");
+  }
 };
 
 /// Appends the FeatureRefs of an [n, ...] array (strides in elements) flattened row-major over the trailing
@@ -94,10 +103,8 @@ std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byt
   if (ndim == 0) slot.fail(": a 0-d array has no element dimension");
   std::int64_t trailing = 1;
   for (int d = 1; d < ndim; ++d) trailing *= shape[d];
-  if (trailing != slot.features)
-    slot.fail(" has " + std::to_string(trailing) + " features, the model expects " + std::to_string(slot.features));
-  if (slot.output && dtype == DType::float16)
-    slot.fail(": float16 output columns are not supported; use float32 or float64");
+  slot.check_features(trailing);
+  slot.check_dtype(dtype);
   const auto item = static_cast<std::int64_t>(size_of(dtype));
   const std::size_t begin = refs.size();
   refs.resize(begin + static_cast<std::size_t>(trailing));
@@ -124,12 +131,9 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
     Tensor const& t = nb::cast<Tensor const&>(obj);
     slot.check_device("the SoA view", t.device);
     if (slot.output && !t.writable) slot.fail(": the SoA view is read-only");
-    if (static_cast<std::int64_t>(t.view.features.size()) != slot.features)
-      slot.fail(" has " + std::to_string(t.view.features.size()) + " features, the model expects " +
-                std::to_string(slot.features));
+    slot.check_features(static_cast<std::int64_t>(t.view.features.size()));
     for (Feature const& f : t.view.features) {
-      if (slot.output && f.dtype == DType::float16)
-        slot.fail(": float16 output columns are not supported; use float32 or float64");
+      slot.check_dtype(f.dtype);
       refs.push_back({f.data, f.stride, f.dtype});
     }
     return t.view.n;

@@ -93,6 +93,12 @@ def test_numpy_arrays_of_any_numeric_dtype_and_stride_are_read_in_place(compiled
             model.infer(bad, queue)
     with pytest.raises(ValueError, match="output 'y': the array is read-only"):
         model.infer(values.astype(np.float32), queue, out=frozen)
+    raw = np.zeros(40 * 18, np.uint8)
+    odd = np.ndarray((40, 4), np.float32, raw.data, 0, (18, 4))      # rows 18 bytes apart: not whole float32s
+    with pytest.raises(ValueError, match="'x': a stride is not a whole number of elements"):
+        model.infer(odd, queue)
+    with pytest.raises(ValueError, match="'x': more than 8 dimensions"):
+        model.infer(np.zeros((40, 4) + (1,) * 7, np.float32), queue)
 
 
 def test_bad_inputs_raise_before_anything_is_written(compiled, queues):
