@@ -72,7 +72,8 @@ def test_one_session_from_8_threads_is_bitwise_equal_to_serial_runs(build):
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc to build the CUDA variant")
 def test_emitted_header_builds_for_cuda_through_the_cmake_option(tmp_path):
     """find_package(sofie_soa) with SOFIE_SOA_CUDA=ON builds the emitted header for alpaka's CUDA back-end
-    (sm_80, sm_90); the program runs the session on device SoA memory where there is a GPU, else says so."""
+    (sm_80, sm_90), with cuBLAS from SOFIE_SOA_CUBLAS_ROOT; the program runs the session on device SoA memory
+    and checks the cuBLAS GEMM where there is a GPU, else says so."""
     _cli("emit", str(MODEL), "-o", str(tmp_path / "session" / "session.hpp"), "--name", "session")
     alpaka, boost = _cli("--alpaka-include-dirs").split(";")
     build = tmp_path / "build"
@@ -81,13 +82,16 @@ def test_emitted_header_builds_for_cuda_through_the_cmake_option(tmp_path):
          f"-DSOFIE_SOA_ALPAKA_INCLUDE_DIR={alpaka}", f"-DSOFIE_SOA_BOOST_INCLUDE_DIR={boost}",
          f"-DSESSION_HEADER_DIR={tmp_path / 'session'}", "-DSOFIE_SOA_CUDA=ON",
          f"-DSOFIE_SOA_CURAND_INCLUDE_DIR={_cli('--curand-include-dir')}", "-DSOFIE_SOA_TEST_STANDARDS=17",
+         f"-DSOFIE_SOA_CUBLAS_ROOT={_cli('--cublas-root')}",
          "-DCMAKE_BUILD_TYPE=Release"], capture_output=True, text=True)
     assert configure.returncode == 0, configure.stdout[-4000:] + configure.stderr[-4000:]
     result = subprocess.run(["cmake", "--build", build, "--target", "test_session_cuda_cxx17", "-j2"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     ran = subprocess.run([build / "test_session_cuda_cxx17"], capture_output=True, text=True)
-    assert ran.returncode == 0 and re.match(r"(first output \S+|no CUDA GPU: .+)$", ran.stdout.strip()), ran.stdout
+    assert ran.returncode == 0 and re.fullmatch(r"first output \S+\ngemm \(cuBLAS\) max abs error \S+|no CUDA GPU: .+",
+                                                ran.stdout.strip()), ran.stdout
+    assert "SOFIE_SOA_CUBLAS" in (build / "CMakeFiles" / "test_session_cuda_cxx17.dir" / "flags.make").read_text()
 
 
 def test_cli_prints_cmake_dir_holding_the_package_config():

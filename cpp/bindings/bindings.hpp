@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nanobind/nanobind.h>
@@ -26,6 +27,21 @@ struct Device {
 /// "cpu", "cuda" (device 0) or "cuda:N"; std::invalid_argument otherwise.
 Device parse_device(std::string const& name);
 
+using WaitFn = void (*)(void* queue);                                              // sofie_queue_wait
+using OrderFn = int (*)(void* queue, void* stream, char* error, std::size_t error_size);  // sofie_queue_order_stream
+
+/// Work that an asynchronous Model.infer left on a CUDA queue and that may still read or write an SoA. Whoever
+/// uses the SoA next is ordered after it: a consumer's stream through Tensor.__dlpack__(stream=...) and another
+/// queue's inference by an event (DLPack's rule for producers), the host by waiting (member views, destruction).
+struct PendingWork {
+  nb::object queue;         ///< the Python Queue, kept alive while its work may be pending
+  void* handle = nullptr;   ///< its C handle (runtime/c_entry.hpp)
+  OrderFn order = nullptr;
+  WaitFn wait = nullptr;
+  /// Makes CUDA stream `stream` wait for the work without blocking; std::runtime_error with CUDA's message.
+  void order_stream(void* stream) const;
+};
+
 /// An SoA collection: a layout over one buffer of at least layout.byte_size(n) bytes, either owned
 /// (SoA.allocate) or borrowed from another object (SoA.wrap) whose memory stays alive with this object. The
 /// buffer is host memory or a CUDA device's (`device`); only its addresses are used here, never its bytes.
@@ -38,8 +54,16 @@ struct SoA {
   Device device;
   SoAView view;
 
+  std::optional<PendingWork> pending;
+
   SoA(std::shared_ptr<const Layout> l, std::byte* base, std::size_t cap, std::int64_t n, bool w)
       : layout(std::move(l)), capacity(cap), writable(w), view(base, cap, *layout, n) {}
+  SoA(SoA const&) = delete;
+  SoA& operator=(SoA const&) = delete;
+  /// Memory may be freed only after the work that uses it.
+  ~SoA() { finish_pending(); }
+  /// Blocks (without the GIL) until the pending work is done, then forgets it.
+  void finish_pending();
 };
 
 /// A logical [n, F] tensor over members of one SoA; keeps the SoA alive.

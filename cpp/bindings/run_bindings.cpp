@@ -1,11 +1,13 @@
 // The per-call path of Model.infer, in C++ (sofie_soa._core.Runner): takes inputs and outputs (sofie_soa Tensors,
-// buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRef arrays, checks them
-// against the model's signature, and calls the session's C entry point (runtime/c_entry.hpp) then the queue's
-// wait with the GIL released. Nothing is enqueued unless every check passes; a ValueError names the tensor and
+// buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRefs, checks them against
+// the model's signature, and calls the session's C entry point (runtime/c_entry.hpp) then the queue's wait with
+// the GIL released. On CUDA, when every input and output is a view of a device SoA, it does not wait: the SoAs
+// record the pending work (bindings.hpp, PendingWork) and their next users are ordered after it. Nothing is enqueued unless every check passes; a ValueError names the tensor and
 // its feature count, n, dtype, device or writability. Per call it allocates nothing once warm (thread-local
 // scratch) and builds no strings unless it raises.
 #include <Python.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,7 +26,6 @@ using kernels::FeatureRef;
 
 using InferFn = int (*)(void*, void*, std::int64_t, FeatureRef const* const*, FeatureRef const* const*, char*,
                         std::size_t);
-using WaitFn = void (*)(void*);
 
 char const* device_name(int type) {
   return type == nb::device::cpu::value ? "CPU" : type == nb::device::cuda::value ? "CUDA" : "another device's";
@@ -125,10 +126,12 @@ std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byt
 }
 
 /// Binds one tensor, appending its FeatureRefs to `refs`; returns its n. `held` keeps a buffer-protocol view
-/// alive until the call is over.
-std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& refs, HeldBuffer& held) {
+/// alive until the call is over; `soa` is set to the SoA of a sofie_soa Tensor, else nullptr.
+std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& refs, HeldBuffer& held, SoA*& soa) {
+  soa = nullptr;
   if (nb::isinstance<Tensor>(obj)) {
     Tensor const& t = nb::cast<Tensor const&>(obj);
+    soa = &nb::cast<SoA&>(t.soa);
     slot.check_device("the SoA view", t.device);
     if (slot.output && !t.writable) slot.fail(": the SoA view is read-only");
     slot.check_features(static_cast<std::int64_t>(t.view.features.size()));
@@ -204,19 +207,23 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
 class Runner {
  public:
   /// input_batch: the fixed batch of each input, -1 where dynamic. device: where the session reads and writes
-  /// ("cpu", "cuda:N"); stream: the queue's native stream (CUDA; None on CPUs). infer, wait, session, queue: C
-  /// addresses (c_entry.hpp).
+  /// ("cpu", "cuda:N"); stream: the queue's native stream (CUDA; None on CPUs). infer, wait, session, queue,
+  /// order: C addresses (c_entry.hpp); without `order` (0) every call waits. queue_object: the Python Queue,
+  /// held weakly, and strongly by the SoAs an asynchronous call leaves work pending on.
   /// new_output(n, index, first_input): a zeroed [n, ...] array for output `index` when the caller passes none.
   Runner(std::vector<std::string> input_names, std::vector<std::string> output_names,
          std::vector<std::int64_t> input_features, std::vector<std::int64_t> output_features,
          std::vector<std::int64_t> input_batch, std::string const& device, nb::object stream, std::uintptr_t infer,
-         std::uintptr_t wait, std::uintptr_t session, std::uintptr_t queue, nb::object new_output)
+         std::uintptr_t wait, std::uintptr_t session, std::uintptr_t queue, nb::object new_output,
+         std::uintptr_t order, nb::object queue_object)
       : input_names_(std::move(input_names)), output_names_(std::move(output_names)),
         input_features_(std::move(input_features)), output_features_(std::move(output_features)),
         input_batch_(std::move(input_batch)), device_(parse_device(device)), stream_(std::move(stream)),
         infer_(reinterpret_cast<InferFn>(infer)),
         wait_(reinterpret_cast<WaitFn>(wait)), session_(reinterpret_cast<void*>(session)),
-        queue_(reinterpret_cast<void*>(queue)), new_output_(std::move(new_output)) {
+        queue_(reinterpret_cast<void*>(queue)), new_output_(std::move(new_output)),
+        order_(reinterpret_cast<OrderFn>(order)),
+        queue_object_(queue_object.is_none() ? nb::object() : nb::weakref(queue_object)) {
     for (auto const& name : input_names_) input_keys_.push_back(nb::str(name.c_str()));
     for (auto const& name : output_names_) output_keys_.push_back(nb::str(name.c_str()));
   }
@@ -232,6 +239,7 @@ class Runner {
     thread_local std::vector<FeatureRef> refs;
     refs.clear();
     HeldBuffer held[2 * kMax];
+    SoA* soas[2 * kMax];
     std::size_t begin[2 * kMax + 1];
     std::int64_t n = 0;
     const std::size_t inputs_count = input_names_.size(), total = inputs_count + output_names_.size();
@@ -241,7 +249,7 @@ class Runner {
       Slot const slot{output ? output_names_[i] : input_names_[i], output ? output_features_[i] : input_features_[i],
                       output, device_, stream_};
       begin[t] = refs.size();
-      const std::int64_t rows = bind(obj, slot, refs, held[t]);
+      const std::int64_t rows = bind(obj, slot, refs, held[t], soas[t]);
       if (t == 0) n = rows;
       if (!output && input_batch_[i] >= 0 && rows != input_batch_[i])
         slot.fail(" has n = " + std::to_string(rows) + "; the model has a fixed batch of " +
@@ -270,14 +278,31 @@ class Runner {
     begin[total] = refs.size();
     FeatureRef const* pointers[2 * kMax];
     for (std::size_t t = 0; t < total; ++t) pointers[t] = refs.data() + begin[t];
+    // Asynchronous only where every later user can be ordered after the work: device SoA views.
+    nb::object queue_object = order_ && device_.type == nb::device::cuda::value && queue_object_.is_valid()
+                                  ? queue_object_() : nb::none();
+    bool async = !queue_object.is_none();
+    for (std::size_t t = 0; t < total; ++t) {
+      async = async && soas[t] != nullptr;
+      if (soas[t] && soas[t]->pending && soas[t]->pending->handle != queue_ &&
+          std::find(soas, soas + t, soas[t]) == soas + t)
+        soas[t]->pending->order_stream(stream_pointer());  // after another queue's work on this SoA, once
+    }
     char error[1024] = {};
     int rc;
     {
       nb::gil_scoped_release release;
       rc = infer_(session_, queue_, n, pointers, pointers + inputs_count, error, sizeof(error));
-      if (rc == 0) wait_(queue_);
+      if (rc == 0 && !async) wait_(queue_);
     }
     if (rc != 0) throw std::runtime_error(std::string("inference failed: ") + error);
+    if (async) {
+      const PendingWork work{queue_object, queue_, order_, wait_};
+      for (std::size_t t = 0; t < total; ++t) soas[t]->pending = work;
+    } else {
+      for (std::size_t t = 0; t < total; ++t)
+        if (soas[t] && soas[t]->pending && soas[t]->pending->handle == queue_) soas[t]->pending.reset();
+    }
     if (made.is_valid()) return made;
     return nb::borrow(out);
   }
@@ -317,6 +342,12 @@ class Runner {
   void* session_;
   void* queue_;
   nb::object new_output_;
+  OrderFn order_;
+  nb::object queue_object_;  // a weak reference
+
+  void* stream_pointer() const {
+    return stream_.is_none() ? nullptr : reinterpret_cast<void*>(nb::cast<std::uintptr_t>(stream_));
+  }
 };
 
 }  // namespace
@@ -325,12 +356,15 @@ void bind_run(nb::module_& m) {
   nb::class_<Runner>(m, "Runner",
                      "Model.infer's per-call path for one session on one queue: binds and checks inputs and outputs "
                      "(ValueError naming the tensor) and calls the session's C entry point, then the queue's wait, "
-                     "with the GIL released.")
+                     "with the GIL released. On CUDA with only device SoA views it does not wait; those SoAs order "
+                     "their next users after the work.")
       .def(nb::init<std::vector<std::string>, std::vector<std::string>, std::vector<std::int64_t>,
                     std::vector<std::int64_t>, std::vector<std::int64_t>, std::string const&, nb::object,
-                    std::uintptr_t, std::uintptr_t, std::uintptr_t, std::uintptr_t, nb::object>(),
+                    std::uintptr_t, std::uintptr_t, std::uintptr_t, std::uintptr_t, nb::object, std::uintptr_t,
+                    nb::object>(),
            "input_names"_a, "output_names"_a, "input_features"_a, "output_features"_a, "input_batch"_a,
-           "device"_a, "stream"_a.none(), "infer"_a, "wait"_a, "session"_a, "queue"_a, "new_output"_a.none())
+           "device"_a, "stream"_a.none(), "infer"_a, "wait"_a, "session"_a, "queue"_a, "new_output"_a.none(),
+           "order"_a = 0, "queue_object"_a.none() = nb::none())
       .def("__call__", &Runner::operator(), "inputs"_a, "out"_a.none() = nb::none(),
            "Runs inference on inputs (an array or Tensor, or a dict keyed by input name), writing `out` (the same, "
            "or None for new arrays from new_output); returns the outputs.");

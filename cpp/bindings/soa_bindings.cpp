@@ -175,7 +175,8 @@ nb::object array_view(nb::handle owner, std::byte* data, DType dtype, std::vecto
 }
 
 nb::object member_view(nb::handle self, const std::string& name) {
-  const SoA& s = nb::cast<const SoA&>(self);
+  SoA& s = nb::cast<SoA&>(self);
+  s.finish_pending();  // a member view carries no stream to order
   const Member& m = s.layout->member(name);
   std::byte* data = s.view.data(name);
   const std::size_t n = static_cast<std::size_t>(s.view.size());
@@ -191,20 +192,23 @@ nb::object member_view(nb::handle self, const std::string& name) {
 }
 
 /// DLPack export of a tensor. CPU has no streams: `stream` must be None or -1 (no synchronisation wanted), as
-/// the DLPack Python specification asks of producers on stream-less devices. On CUDA any stream is valid and
-/// none has to wait: nothing of sofie_soa's is pending on this memory, since SoA.allocate zero-fills
-/// synchronously and Model.infer returns after its queue has finished.
+/// the DLPack Python specification asks of producers on stream-less devices. On CUDA, the consumer's `stream`
+/// (an int; None is the legacy default stream, 1) waits for the work an asynchronous infer left pending on the
+/// SoA, by an event and without blocking the host; -1 asks for no ordering.
 nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy) {
-  const bool no_stream = stream.is_none() || (nb::isinstance<nb::int_>(stream) && nb::cast<long>(stream) == -1);
-  if (t.device.type == kDLCPU && !no_stream)
+  const bool no_order = nb::isinstance<nb::int_>(stream) && nb::cast<long>(stream) == -1;
+  if (t.device.type == kDLCPU && !stream.is_none() && !no_order)
     throw nb::buffer_error(("__dlpack__: stream " + nb::cast<std::string>(nb::repr(stream)) +
                             " given for a CPU tensor; only None or -1 are valid on CPU").c_str());
-  if (t.device.type != kDLCPU && !no_stream && !nb::isinstance<nb::int_>(stream))
+  if (t.device.type != kDLCPU && !stream.is_none() && !nb::isinstance<nb::int_>(stream))
     throw nb::buffer_error("__dlpack__: stream must be an integer (a cudaStream_t) or None");
   std::string why;
   const auto strides = t.view.dlpack_strides(&why);
   if (!strides) throw nb::buffer_error(("this tensor cannot be exported as one DLPack array: " + why).c_str());
+  SoA const& soa = nb::cast<SoA const&>(t.soa);
+  if (soa.pending && !no_order)
+    soa.pending->order_stream(reinterpret_cast<void*>(stream.is_none() ? std::uintptr_t{1} : nb::cast<std::uintptr_t>(stream)));
   const Feature& f = t.view.features.front();
   const std::size_t shape[2] = {static_cast<std::size_t>(t.view.n), t.view.features.size()};
   nb::object arr = t.writable ? nb::cast(nb::ndarray<nb::array_api>(f.data, 2, shape, t.soa, strides->data(),
@@ -215,6 +219,21 @@ nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_vers
 }
 
 }  // namespace
+
+void PendingWork::order_stream(void* stream) const {
+  char error[512] = {};
+  if (order(handle, stream, error, sizeof(error)) != 0)
+    throw std::runtime_error(std::string("ordering a CUDA stream after sofie_soa's queue failed: ") + error);
+}
+
+void SoA::finish_pending() {
+  if (!pending) return;
+  {
+    nb::gil_scoped_release release;
+    pending->wait(pending->handle);
+  }
+  pending.reset();
+}
 
 std::string Device::name() const {
   if (type == kDLCPU) return "cpu";
@@ -274,7 +293,8 @@ void bind_soa(nb::module_& m) {
            "Zero-copy view of member `name` (NumPy for host memory; for CUDA memory an array to pass to\n"
            "torch.from_dlpack / cupy.from_dlpack): shape (n,) for a column, (n, rows, cols) with element\n"
            "strides (1, P, rows * P) for an Eigen column (P = layout.stride(name, n)), shape () for a scalar.\n"
-           "Read-only when the SoA is. KeyError for an unknown name.")
+           "Read-only when the SoA is. KeyError for an unknown name. Waits first for work an asynchronous\n"
+           "infer left pending on this SoA (a view carries no stream; soa.tensor([...]) orders without waiting).")
       .def("scalar", [](nb::handle self, const std::string& name) {
              const SoA& s = nb::cast<const SoA&>(self);
              if (s.layout->member(name).shape.kind != MemberKind::scalar)
@@ -316,8 +336,9 @@ void bind_soa(nb::module_& m) {
            "dl_device"_a = nb::none(), "copy"_a = nb::none(),
            "DLPack capsule of the [n, F] tensor (versioned when max_version >= (1, 0); READ_ONLY when the SoA\n"
            "is read-only; strides always filled). BufferError when it is not one strided array, or for a\n"
-           "stream other than None / -1 on CPU (no streams there). On CUDA any stream is accepted without a\n"
-           "wait: sofie_soa leaves no work pending on SoA memory (infer returns after its queue finished).")
+           "stream other than None / -1 on CPU (no streams there). On CUDA, `stream` (None: the legacy default\n"
+           "stream) is made to wait, without blocking the host, for work an asynchronous infer left pending on\n"
+           "the SoA (an event: DLPack's rule for producers); -1 skips that.")
       .def("__dlpack_device__", [](const Tensor& t) { return std::make_tuple(t.device.type, t.device.id); })
       .def_prop_ro("device", [](const Tensor& t) { return t.device.name(); }, "'cpu' or 'cuda:N'.")
       .def("__repr__", [](const Tensor& t) {

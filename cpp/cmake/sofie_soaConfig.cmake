@@ -12,7 +12,11 @@
 #                       project first. It defines ALPAKA_ACC_GPU_CUDA_ENABLED, adds nvcc's --expt-relaxed-constexpr
 #                       and --extended-lambda, links CUDA::cudart, and takes curand_kernel.h (which alpaka's CUDA
 #                       back-end includes) from SOFIE_SOA_CURAND_INCLUDE_DIR when the CUDA toolkit lacks it
-#                       (`python -m sofie_soa --curand-include-dir`).
+#                       (`python -m sofie_soa --curand-include-dir`). Large GEMMs go to cuBLAS (SOFIE_SOA_CUBLAS,
+#                       sofie_soa/runtime/gemm.hpp): the toolkit's CUDA::cublas, else the directory
+#                       SOFIE_SOA_CUBLAS_ROOT holding include/cublas_v2.h and lib/libcublas.so*
+#                       (`python -m sofie_soa --cublas-root`: the nvidia-cublas wheel); without either, the
+#                       DenseKernel.
 include("${CMAKE_CURRENT_LIST_DIR}/sofie_soaTargets.cmake")
 set(sofie_soa_INCLUDE_DIR "${CMAKE_CURRENT_LIST_DIR}/../include")
 
@@ -32,6 +36,7 @@ if(NOT TARGET sofie_soa::runtime)
     target_link_libraries(sofie_soa::runtime INTERFACE Threads::Threads)
     option(SOFIE_SOA_CUDA "build sofie_soa::runtime users for alpaka's CUDA back-end" OFF)
     set(SOFIE_SOA_CURAND_INCLUDE_DIR "" CACHE PATH "directory of curand_kernel.h when the CUDA toolkit lacks it")
+    set(SOFIE_SOA_CUBLAS_ROOT "" CACHE PATH "directory of include/cublas_v2.h and lib/libcublas.so* (no CUDA::cublas)")
     if(SOFIE_SOA_CUDA)
       find_package(CUDAToolkit REQUIRED)
       target_compile_definitions(sofie_soa::runtime INTERFACE ALPAKA_ACC_GPU_CUDA_ENABLED)
@@ -40,6 +45,19 @@ if(NOT TARGET sofie_soa::runtime)
       target_link_libraries(sofie_soa::runtime INTERFACE CUDA::cudart)
       if(SOFIE_SOA_CURAND_INCLUDE_DIR)
         target_include_directories(sofie_soa::runtime INTERFACE ${SOFIE_SOA_CURAND_INCLUDE_DIR})
+      endif()
+      if(TARGET CUDA::cublas)
+        target_link_libraries(sofie_soa::runtime INTERFACE CUDA::cublas)
+        target_compile_definitions(sofie_soa::runtime INTERFACE SOFIE_SOA_CUBLAS)
+      elseif(SOFIE_SOA_CUBLAS_ROOT)
+        file(GLOB _sofie_soa_cublas "${SOFIE_SOA_CUBLAS_ROOT}/lib/libcublas.so*")
+        if(NOT _sofie_soa_cublas)
+          message(FATAL_ERROR "sofie_soa: no lib/libcublas.so* under SOFIE_SOA_CUBLAS_ROOT=${SOFIE_SOA_CUBLAS_ROOT}")
+        endif()
+        list(GET _sofie_soa_cublas 0 _sofie_soa_cublas)
+        target_include_directories(sofie_soa::runtime INTERFACE ${SOFIE_SOA_CUBLAS_ROOT}/include)
+        target_link_libraries(sofie_soa::runtime INTERFACE ${_sofie_soa_cublas})
+        target_compile_definitions(sofie_soa::runtime INTERFACE SOFIE_SOA_CUBLAS)
       endif()
     endif()
   else()

@@ -5,6 +5,8 @@
   python -m sofie_soa --alpaka-include-dirs    alpaka's and Boost.Predef's include directories (a CMake list)
   python -m sofie_soa --curand-include-dir     where curand_kernel.h is for alpaka's CUDA back-end (empty when
                                                nvcc's own CUDA has it)
+  python -m sofie_soa --cublas-root            the directory of cuBLAS's include/ and lib/ for SOFIE_SOA_CUBLAS_ROOT
+                                               (empty when nvcc's own CUDA has cuBLAS, or none is installed)
   python -m sofie_soa emit model.onnx -o h     write the session header of model.onnx (ahead of time)
 """
 
@@ -24,6 +26,8 @@ def main(argv=None) -> int:
                         help="print alpaka's and Boost.Predef's include directories, ';'-separated")
     parser.add_argument("--curand-include-dir", action="store_true",
                         help="print the directory of curand_kernel.h if nvcc's CUDA lacks it (nvidia-curand wheel)")
+    parser.add_argument("--cublas-root", action="store_true",
+                        help="print cuBLAS's directory if nvcc's CUDA lacks it (nvidia-cublas wheel)")
     sub = parser.add_subparsers(dest="command")
     emit = sub.add_parser("emit", help="write the C++ session header of an ONNX model")
     emit.add_argument("model", type=Path)
@@ -48,6 +52,11 @@ def main(argv=None) -> int:
         import shutil
         from sofie_soa.runtime.build import curand_include
         print("".join(flag[2:] for flag in curand_include(shutil.which("nvcc") or "nvcc")))
+    elif args.cublas_root:
+        import shutil
+        from sofie_soa.runtime.build import cublas_flags
+        print("".join(flag[2:-len("/include")] for flag in cublas_flags(shutil.which("nvcc") or "nvcc")
+                      if flag.startswith("-I")))
     else:
         parser.print_help()
     return 0

@@ -1,6 +1,7 @@
 """The CUDA back-end. Where nvcc is present the CUDA path is compiled (sm_80 and sm_90) whether or not a GPU is;
 tests that run on a GPU skip, saying so, where none is."""
 
+import ctypes
 import shutil
 import subprocess
 import sys
@@ -98,8 +99,9 @@ def test_cuda_inference_matches_cpu_on_host_visible_arrays():
 @pytest.mark.skipif(not _gpu_present(), reason="needs a CUDA GPU")
 def test_device_soa_in_place_shared_with_torch_and_ordered_after_its_stream():
     """On a GPU: an SoA allocated on the device is filled through torch views of its columns (no copy: same
-    addresses), inferred in place, and matches the CPU session; a torch input produced on another stream is
-    ordered before inference by __dlpack__(stream=queue.cuda_stream)."""
+    addresses), inferred in place without waiting, read back through DLPack on torch's stream (ordered by an
+    event), and matches the CPU session; a torch input produced on another stream is ordered before inference
+    by __dlpack__(stream=queue.cuda_stream)."""
     torch = pytest.importorskip("torch", reason="device arrays come from PyTorch here")
     if not torch.cuda.is_available():
         pytest.skip("this PyTorch build has no CUDA")
@@ -114,9 +116,11 @@ def test_device_soa_in_place_shared_with_torch_and_ordered_after_its_stream():
     for i, column in enumerate(columns):
         column.copy_(x[:, i])
     torch.cuda.synchronize()
-    model.infer(soa.tensor(names), queue, out=soa.tensor(["score"]))
+    model.infer(soa.tensor(names), queue, out=soa.tensor(["score"]))      # asynchronous: SoA views only
+    score = torch.from_dlpack(soa.tensor(["score"]))    # torch's stream waits for the queue (an event)
     expected = ss.compile(MODEL, "cpu_serial").infer(x.cpu().numpy(), ss.Queue("cpu_serial"))
-    np.testing.assert_allclose(torch.from_dlpack(soa["score"]).cpu().numpy(), expected[:, 0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(score.cpu().numpy()[:, 0], expected[:, 0], rtol=1e-4, atol=1e-5)
+    assert score.data_ptr() == soa.tensor(["score"]).features[0][2]
     side = torch.cuda.Stream()
     with torch.cuda.stream(side):
         late = torch.randn(n, 8, device="cuda") * 2.0          # still pending on `side` when infer is called
@@ -125,3 +129,76 @@ def test_device_soa_in_place_shared_with_torch_and_ordered_after_its_stream():
     side.synchronize()
     expected = ss.compile(MODEL, "cpu_serial").infer(late.cpu().numpy(), ss.Queue("cpu_serial"))
     np.testing.assert_allclose(out.cpu().numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+@needs_nvcc
+@pytest.mark.skipif(not _gpu_present(), reason="needs a CUDA GPU")
+def test_large_layers_through_cublas_match_the_cpu_session():
+    """On a GPU: a model whose layers go to cuBLAS (codegen/blas_layers.py) matches its CPU session."""
+    torch = pytest.importorskip("torch", reason="device arrays come from PyTorch here")
+    if not torch.cuda.is_available():
+        pytest.skip("this PyTorch build has no CUDA")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from models import dense_mlp
+    onnx_model = dense_mlp([256, 512, 512, 16]).SerializeToString()
+    x = np.random.default_rng(0).normal(size=(3000, 256)).astype(np.float32)
+    got = ss.compile(onnx_model, "cuda").infer(torch.from_numpy(x).cuda(), ss.Queue("cuda"))
+    expected = ss.compile(onnx_model, "cpu_serial").infer(x, ss.Queue("cpu_serial"))
+    np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=1e-3, atol=1e-3)
+
+
+class _StubQueue:
+    """Stand-ins for a CUDA queue's C entry points (ctypes callbacks): nothing runs, every call is recorded."""
+    INFER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+                             ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t)
+    WAIT = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+    ORDER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t)
+
+    def __init__(self, calls):
+        self.infer = self.INFER(lambda session, queue, *rest: calls.append(("infer", queue)) or 0)
+        self.wait = self.WAIT(lambda queue: calls.append(("wait", queue)))
+        self.order = self.ORDER(lambda queue, stream, *rest: calls.append(("order", queue, stream)) or 0)
+
+    def runner(self, handle: int, stream: int):
+        address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
+        return ss._core.Runner(["x"], ["y"], [2], [1], [-1], "cuda:0", stream, address(self.infer),
+                               address(self.wait), 0, handle, None, address(self.order), self)
+
+
+def _device_soa(n: int = 5):
+    layout = ss.Layout([ss.column("a", "float32"), ss.column("b", "float32"), ss.column("y", "float32")])
+    raw = np.zeros(layout.byte_size(n) + 128, np.uint8)
+    start = -raw.ctypes.data % 128
+    return ss.SoA.wrap(FakeCudaArray(raw[start:start + layout.byte_size(n)], device_id=0), layout, n)
+
+
+def test_inference_on_device_soa_views_is_asynchronous_and_orders_their_next_users():
+    """On CUDA, infer on device SoA views only does not wait. The SoA then orders every later user after that
+    work: a DLPack consumer's stream (None: the legacy default stream, 1; -1: no ordering) and another queue's
+    inference by an event, member views and the SoA's destruction by waiting. Anything else (here a CUDA array
+    output) makes infer wait. Stand-in entry points record the calls; no GPU is needed."""
+    calls = []
+    stub = _StubQueue(calls)
+    first, second = stub.runner(0x1001, 0x51), stub.runner(0x1002, 0x52)
+    soa = _device_soa()
+    first(soa.tensor(["a", "b"]), soa.tensor(["y"]))
+    assert calls == [("infer", 0x1001)]
+    soa.tensor(["y"]).__dlpack__(stream=0x77)
+    soa.tensor(["y"]).__dlpack__(stream=None)
+    soa.tensor(["y"]).__dlpack__(stream=-1)
+    assert calls[1:] == [("order", 0x1001, 0x77), ("order", 0x1001, 1)]
+    del calls[:]
+    second(soa.tensor(["a", "b"]), soa.tensor(["y"]))
+    assert calls == [("order", 0x1001, 0x52), ("infer", 0x1002)]
+    del calls[:]
+    first(soa.tensor(["a", "b"]), FakeCudaArray(np.zeros((5, 1), np.float32), device_id=0))
+    assert calls == [("order", 0x1002, 0x51), ("infer", 0x1001), ("wait", 0x1001)]
+    del calls[:]
+    soa["a"]
+    assert calls == [("wait", 0x1002)]
+    soa["a"]
+    assert calls == [("wait", 0x1002)]          # nothing pending any more
+    del calls[:]
+    first(soa.tensor(["a", "b"]), soa.tensor(["y"]))
+    del soa
+    assert calls == [("infer", 0x1001), ("wait", 0x1001)]

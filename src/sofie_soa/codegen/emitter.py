@@ -1,8 +1,8 @@
 """Writes the C++ session header of a lowered Plan.
 
 The header holds data and wiring only: the weights as one float32 array, the workspace size, and one launch of
-a hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator, with shapes, offsets and
-constants as arguments. No kernel body is generated.
+a hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator, or a call of runtime::gemm for a
+large layer of the GPU plan, with shapes, offsets and constants as arguments. No kernel body is generated.
 """
 
 from __future__ import annotations
@@ -50,9 +50,20 @@ def _accessor(ref: Ref, plan: Plan, write: bool) -> str:
     if s.kind == "output":
         kind = "StridedOut" if write else "StridedIn"
         return f"kernels::{kind}{{bound.out[{s.index}], {features(plan.outputs[s.index][1])}}}"
-    base = "ws" if s.kind == "workspace" else "w"
     kind = "DenseOut" if write else "DenseIn"
-    return f"kernels::{kind}{{{base} + {_linear(*s.offset)}, {_cols(ref.shape)}}}"
+    return f"kernels::{kind}{{{_pointer(ref)}, {_cols(ref.shape)}}}"
+
+
+def _pointer(ref: Ref) -> str:
+    """The address of a workspace or weight tensor."""
+    return f"{'ws' if ref.storage.kind == 'workspace' else 'w'} + {_linear(*ref.storage.offset)}"
+
+
+def _width(layers) -> str:
+    """W of kernels::DenseChain<W>: the per-thread buffers hold the launch's widest layer, rounded up to 16."""
+    dims = [layers[0].k] + [layer.n for layer in layers]
+    widest = max(dims) if all(isinstance(d, int) for d in dims) else MAX_WIDTH
+    return str(min(-(-widest // 16) * 16, MAX_WIDTH))
 
 
 def _unary(spec) -> str:
@@ -75,14 +86,15 @@ def _launch(kernel: str, a: dict, plan: Plan) -> str:
     if kernel == "dense":
         rows = _count(a["rows"])
         layers = ", ".join(
-            f"kernels::DenseLayer{{{_dim(layer.k)}, {_dim(layer.n)}, w + {_linear(*layer.weight.storage.offset)}, "
-            f"{'nullptr' if layer.bias is None else f'w + {_linear(*layer.bias.storage.offset)}'}, "
+            f"kernels::DenseLayer{{{_dim(layer.k)}, {_dim(layer.n)}, {_pointer(layer.weight)}, "
+            f"{'nullptr' if layer.bias is None else _pointer(layer.bias)}, "
             f"{_unary(layer.epilogue)}}}" for layer in a["layers"])
-        dims = [a["layers"][0].k] + [layer.n for layer in a["layers"]]
-        widest = max(dims) if all(isinstance(d, int) for d in dims) else MAX_WIDTH
-        width = min(-(-widest // 16) * 16, MAX_WIDTH)    # per-thread buffers: the launch's widest layer
         return _call(f"kernels::DenseKernel::work_items<TAcc>({rows})", "DenseKernel", rows, read("x"), write("y"),
-                     f"kernels::dense_chain<{width}>({layers})")
+                     f"kernels::dense_chain<{_width(a['layers'])}>({layers})")
+    if kernel == "gemm":
+        layer = a["layer"]
+        return (f"sofie_soa::runtime::gemm<TAcc, {_width([layer])}>(queue, {_count(a['rows'])}, {_dim(layer.k)}, "
+                f"{_dim(layer.n)}, {_pointer(a['x'])}, {_pointer(layer.weight)}, {_pointer(a['y'])});")
     if kernel == "unary":
         return _call(_count(a["count"]), "UnaryKernel", read("x"), write("y"), _unary(a["op"]))
     if kernel == "binary":
@@ -116,9 +128,24 @@ def _strings(items) -> str:
     return "{" + ", ".join(f'"{s}"' for s in items) + "}"
 
 
-def emit_header(plan: Plan, namespace: str, source: str) -> str:
-    """The C++ header of a session `namespace::Session<TAcc>` for `plan`; `source` names the model in a comment."""
-    body = "\n".join("    " + _launch(launch.kernel, launch.args, plan) for launch in plan.launches)
+def _body(plan: Plan, indent: str) -> str:
+    return "\n".join(indent + _launch(launch.kernel, launch.args, plan) for launch in plan.launches)
+
+
+def emit_header(plans: dict[str, Plan], namespace: str, source: str) -> str:
+    """The C++ header of a session `namespace::Session<TAcc>`; `source` names the model in a comment. `plans`
+    holds the "cpu" Plan and, where it differs (large layers through BLAS, codegen/blas_layers.py), the "gpu" one:
+    the session then chooses at compile time by its accelerator, and each plan has its own workspace."""
+    plan, gpu = plans["cpu"], plans.get("gpu")
+    if gpu is None or all(launch.kernel != "gemm" for launch in gpu.launches):
+        gpu = None
+        body = _body(plan, "    ")
+    else:
+        assert gpu.weight_count == plan.weight_count, "both plans share one weight array"
+        body = (f"    if constexpr (compat::is_gpu<TAcc>()) {{\n{_body(gpu, '      ')}\n    }} else {{\n"
+                f"{_body(plan, '      ')}\n    }}")
+    workspace = _linear(*plan.workspace) if gpu is None else \
+        f"(gpu ? {_linear(*gpu.workspace)} : {_linear(*plan.workspace)})"
     in_names = [name for name, _, _ in plan.inputs]
     out_names = [name for name, _ in plan.outputs]
     in_features = ", ".join(str(features(shape)) for _, shape, _ in plan.inputs)
@@ -133,6 +160,7 @@ def emit_header(plan: Plan, namespace: str, source: str) -> str:
 #include <limits>
 
 #include "sofie_soa/kernels.hpp"
+#include "sofie_soa/runtime/gemm.hpp"
 #include "sofie_soa/runtime/session_base.hpp"
 
 namespace {namespace} {{
@@ -153,8 +181,10 @@ struct Model {{
   static constexpr std::int64_t kOutputFeatures[] = {{{out_features}}};
   static constexpr float const* kWeights = detail::kWeights;
   static constexpr std::size_t kWeightCount = {max(plan.weight_count, 1)};
-  /// Workspace in float32 elements for n elements: planned at compile time (memory planner pass).
-  static constexpr std::size_t workspace_floats(std::int64_t n) {{ return static_cast<std::size_t>{_linear(*plan.workspace)}; }}
+  /// Workspace in float32 elements for n elements on a GPU or a CPU: planned at compile time (memory planner).
+  static constexpr std::size_t workspace_floats([[maybe_unused]] std::int64_t n, [[maybe_unused]] bool gpu) {{
+    return static_cast<std::size_t>{workspace};
+  }}
 }};
 
 /// The inference session (sofie_soa::runtime::SessionBase): built once per device, weights copied there at

@@ -39,17 +39,44 @@ def compiler(backend: Backend) -> str:
     return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or "c++"
 
 
+def _cuda_root(nvcc: str) -> Path:
+    """The CUDA install nvcc belongs to (nvcc is <root>/bin/nvcc, possibly behind a symbolic link)."""
+    return Path(shutil.which(nvcc) or nvcc).resolve().parents[1]
+
+
+def _wheel_file(distribution: str, name: str) -> Path | None:
+    """The file called `name` in an installed PyPI distribution (nvidia-curand, nvidia-cublas), or None."""
+    try:
+        from importlib.metadata import files
+        return Path(next(f for f in files(distribution) or [] if f.name == name).locate())
+    except Exception:  # noqa: BLE001 — not installed, or an unexpected layout
+        return None
+
+
 def curand_include(nvcc: str) -> list[str]:
     """alpaka's CUDA back-end includes curand_kernel.h: from nvcc's CUDA install if it has it, else from the
     nvidia-curand wheel; [] when neither (the compiler then names the missing header)."""
-    if (Path(shutil.which(nvcc) or nvcc).resolve().parents[1] / "include" / "curand_kernel.h").is_file():
+    if (_cuda_root(nvcc) / "include" / "curand_kernel.h").is_file():
         return []
-    try:
-        from importlib.metadata import files
-        header = next(f for f in files("nvidia-curand") or [] if f.name == "curand_kernel.h")
-        return [f"-I{Path(header.locate()).parent}"]
-    except Exception:  # noqa: BLE001 — no wheel, or an unexpected layout: let the compiler report the header
+    header = _wheel_file("nvidia-curand", "curand_kernel.h")
+    return [f"-I{header.parent}"] if header else []
+
+
+def cublas_flags(nvcc: str) -> list[str]:
+    """Flags that build sessions with cuBLAS for their large GEMMs (SOFIE_SOA_CUBLAS, runtime/gemm.hpp): nvcc's
+    CUDA install if it has cuBLAS, else the nvidia-cublas wheel (linked by file, found at run time through an
+    rpath); [] when neither, and GPU sessions then run large layers in the DenseKernel."""
+    root = _cuda_root(nvcc)
+    if (root / "include" / "cublas_v2.h").is_file():
+        return ["-DSOFIE_SOA_CUBLAS", "-lcublas"]
+    header = _wheel_file("nvidia-cublas", "cublas_v2.h")
+    library = next(iter(sorted((header.parents[1] / "lib").glob("libcublas.so*"))), None) if header else None
+    if library is None:
+        log.warning("sofie_soa: no cuBLAS found (pip install nvidia-cublas): GPU sessions run large layers in "
+                    "the DenseKernel")
         return []
+    return ["-DSOFIE_SOA_CUBLAS", f"-I{header.parent}", f"-L{library.parent}", f"-l:{library.name}",
+            f"-Xlinker=-rpath={library.parent}"]
 
 
 def _flags(backend: Backend, cxx: str) -> list[str]:
@@ -58,7 +85,7 @@ def _flags(backend: Backend, cxx: str) -> list[str]:
     if backend.cuda:
         return ["-x", "cu", *LANGUAGE_FLAGS, "--expt-relaxed-constexpr", "--extended-lambda",
                 f"-Xcompiler={','.join(HOST_FLAGS)}", *backend.flags, f"-D{backend.define}", *includes,
-                *curand_include(cxx)]
+                *curand_include(cxx), *cublas_flags(cxx)]
     return [*LANGUAGE_FLAGS, *HOST_FLAGS, *backend.flags, f"-D{backend.define}", *includes]
 
 

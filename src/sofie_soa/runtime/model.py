@@ -27,13 +27,17 @@ _ENTRY = ('#include "session.hpp"\n#define SOFIE_SOA_TAG {tag}\n#define SOFIE_SO
 
 
 def generate(model, name: str = "model"):
-    """(header text, plan) of the session for `model` (path, bytes or onnx.ModelProto)."""
+    """(header text, plans, C++ namespace) of the session for `model` (path, bytes or onnx.ModelProto); plans
+    maps "cpu" and "gpu" to the lowered Plan after that target's PLAN_PASSES."""
     graph = passes.optimize(frontend.to_ir(frontend.load_model(model)))
-    plan = lower(graph)
-    for plan_pass in PLAN_PASSES:
-        plan = plan_pass(plan)
+    plans = {}
+    for target, target_passes in PLAN_PASSES.items():
+        plan = lower(graph)
+        for plan_pass in target_passes:
+            plan = plan_pass(plan)
+        plans[target] = plan
     namespace = "sofie_soa_generated::" + "".join(c if c.isalnum() else "_" for c in name)
-    return emit_header(plan, namespace, name), plan, namespace
+    return emit_header(plans, namespace, name), plans, namespace
 
 
 def compile(model, backend: str = "cpu_serial", name: str | None = None) -> "Model":
@@ -45,7 +49,14 @@ def compile(model, backend: str = "cpu_serial", name: str | None = None) -> "Mod
     opset), ValueError for an unknown backend, BuildError if the C++ compiler fails."""
     spec = find_backend(backend)
     label = name or (Path(model).name if isinstance(model, (str, os.PathLike)) else "model")
-    header, plan, namespace = generate(model, label)
+    header, plans, namespace = generate(model, label)
+    return build_model(header, plans["gpu" if spec.cuda else "cpu"], namespace, spec.name, label)
+
+
+def build_model(header: str, plan, namespace: str, backend: str, label: str) -> "Model":
+    """The Model of a generated session header (built, or found in the build cache); `plan` is the one the
+    header runs on `backend`."""
+    spec = find_backend(backend)
     library = build(_ENTRY.format(tag=spec.tag, namespace=namespace), spec, label, {"session.hpp": header})
     return Model(load_library(library), plan, spec.name, label)
 
@@ -73,6 +84,7 @@ class Model:
         self._cuda = find_backend(backend).cuda
         self._infer_fn = ctypes.cast(lib.sofie_session_infer, ctypes.c_void_p).value
         self._wait_fn = ctypes.cast(lib.sofie_queue_wait, ctypes.c_void_p).value
+        self._order_fn = ctypes.cast(lib.sofie_queue_order_stream, ctypes.c_void_p).value
         self._sessions = {}
         self._runners = {}    # Queue.serial -> _core.Runner, dropped with the queue
         self._lock = threading.Lock()
@@ -108,17 +120,21 @@ class Model:
                               [-1 if s[0] == N else s[0] for s in self.input_shapes],
                               f"cuda:{queue.device}" if self._cuda else "cpu", queue.native_handle,
                               self._infer_fn, self._wait_fn, self._session(queue), queue.handle,
-                              functools.partial(_zeros, tuple(self.output_shapes), self._cuda))
+                              functools.partial(_zeros, tuple(self.output_shapes), self._cuda),
+                              self._order_fn, queue)
         self._runners[queue.serial] = runner
         weakref.finalize(queue, self._runners.pop, queue.serial, None)
         return runner
 
     def infer(self, inputs, queue: Queue, out=None):
-        """Runs the model on `inputs` on `queue` and waits for it.
+        """Runs the model on `inputs` on `queue` and waits for it, except in one case: on CUDA, when every input
+        and output is a view of a device SoA, it returns once the work is enqueued (as CMS producers run). The
+        SoAs then order their next users after it: torch/cupy.from_dlpack(soa.tensor([...])) by an event on the
+        consumer's stream, inference on another queue likewise, and soa[name] or freeing the SoA by waiting.
 
         inputs: a sofie_soa Tensor (soa.tensor([...])) or any DLPack or buffer-protocol array of shape [n, ...],
         or a dict keyed by ONNX input name. out: the same for outputs (written in place); without it, new float32
-        NumPy arrays are returned. Returns the outputs (one, or a dict for several). Every check runs before
+        arrays are returned (NumPy; PyTorch on CUDA). Returns the outputs (one, or a dict for several). Every check runs before
         anything is enqueued (sofie_soa._core.Runner): ValueError for a feature count, n, dtype, device or
         writability mismatch, for missing or extra names, and for a queue of another backend."""
         runner = self._runners.get(getattr(queue, "serial", None))

@@ -23,6 +23,8 @@ def load_library(path) -> ctypes.CDLL:
     lib.sofie_queue_wait.argtypes = [ctypes.c_void_p]
     lib.sofie_queue_destroy.argtypes = [ctypes.c_void_p]
     vp, sz, err = ctypes.c_void_p, ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]
+    lib.sofie_queue_order_stream.restype = ctypes.c_int
+    lib.sofie_queue_order_stream.argtypes = [vp, vp, *err]
     lib.sofie_queue_memset_zero.restype = ctypes.c_int
     lib.sofie_queue_memset_zero.argtypes = [vp, vp, sz, *err]
     lib.sofie_allocator_default.restype = vp

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 #include "sofie_soa/alpaka/compat.hpp"
 #include "sofie_soa/kernels/accessors.hpp"
@@ -30,6 +32,30 @@ template <class TQueue> void* native_handle(TQueue& queue) {
     (void)queue;
     return nullptr;
   }
+}
+
+/// Makes CUDA stream `stream` wait for the work enqueued on `queue` so far, without blocking the host: an event
+/// recorded on the queue's stream and waited for on `stream` (DLPack's rule for a producer handed a consumer's
+/// stream). Nothing to do on CPUs, where queues are blocking.
+template <class TQueue> void order_stream(TQueue& queue, void* stream) {
+#if defined(ALPAKA_ACC_GPU_CUDA_ENABLED)
+  if constexpr (alpaka::accMatchesTags<Acc, alpaka::TagGpuCudaRt>) {
+    auto check = [](cudaError_t rc, char const* call) {
+      if (rc != cudaSuccess) throw std::runtime_error(std::string(call) + ": " + cudaGetErrorString(rc));
+    };
+    check(cudaSetDevice(alpaka::getNativeHandle(alpaka::getDev(queue))), "cudaSetDevice");
+    cudaEvent_t event;
+    check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    const cudaError_t recorded = cudaEventRecord(event, alpaka::getNativeHandle(queue));
+    const cudaError_t waited = recorded == cudaSuccess ? cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), event, 0)
+                                                       : recorded;
+    cudaEventDestroy(event);  // released once the wait is done; the wait stays enqueued
+    check(waited, recorded == cudaSuccess ? "cudaStreamWaitEvent" : "cudaEventRecord");
+    return;
+  }
+#endif
+  (void)queue;
+  (void)stream;
 }
 
 template <class F> int guarded(char* error, std::size_t error_size, F&& f) {
@@ -64,6 +90,13 @@ SOFIE_SOA_EXPORT void* sofie_queue_native_handle(void* queue) {
   return sofie_soa::entry::native_handle(*static_cast<sofie_soa::entry::Queue*>(queue));
 }
 SOFIE_SOA_EXPORT void sofie_queue_wait(void* queue) { alpaka::wait(*static_cast<sofie_soa::entry::Queue*>(queue)); }
+/// order_stream on `queue`: `stream` (a cudaStream_t, or the legacy/per-thread default stream handles 1 and 2)
+/// waits for the queue's work so far. Non-zero and a message on failure.
+SOFIE_SOA_EXPORT int sofie_queue_order_stream(void* queue, void* stream, char* error, std::size_t error_size) {
+  return sofie_soa::entry::guarded(error, error_size, [&] {
+    sofie_soa::entry::order_stream(*static_cast<sofie_soa::entry::Queue*>(queue), stream);
+  });
+}
 /// Sets `bytes` bytes at `address` (memory of the queue's device) to zero on `queue` and waits.
 SOFIE_SOA_EXPORT int sofie_queue_memset_zero(void* queue, void* address, std::size_t bytes, char* error,
                                              std::size_t error_size) {

@@ -7,7 +7,7 @@
 // A generated session derives from SessionBase<Session, TAcc, TQueue, Model> (CRTP) and provides
 //   template <class Bound> void enqueue(TQueue&, std::int64_t n, Bound const&, float const* w, float* ws) const;
 // Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, kWeights,
-// kWeightCount and workspace_floats(n).
+// kWeightCount and workspace_floats(n, gpu).
 #pragma once
 
 #include <cstddef>
@@ -63,7 +63,7 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
              kernels::FeatureRef const* const* outputs) const {
     Workspace staging(allocator_, queue, descriptor_floats());
     const Bound bound = bind(queue, staging, inputs, outputs);
-    Workspace workspace(allocator_, queue, TModel::workspace_floats(n));
+    Workspace workspace(allocator_, queue, TModel::workspace_floats(n, compat::is_gpu<TAcc>()));
     static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, workspace.data());
   }
 
