@@ -2,16 +2,19 @@
 the kernels, and a session header emitted ahead of time by ``python -m sofie_soa emit`` — in C++17 and C++20,
 runs them with CTest, and checks the C++ session's outputs against onnxruntime and its thread safety."""
 
+import hashlib
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sofie_soa import paths
+from sofie_soa.runtime.cache import cache_root
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "examples" / "models" / "track_mlp.onnx"
@@ -23,19 +26,42 @@ def _cli(*args) -> str:
                           text=True).stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cpp")
-    _cli("emit", str(MODEL), "-o", str(root / "session" / "session.hpp"), "--name", "session")
+def _cmake_build(*options: str, target: str | None = None) -> Path:
+    """The C++ tests, with the session header emitted from MODEL, configured with `options` and built (all
+    targets, or `target`) in a build directory of the user cache keyed by a content hash of everything the build
+    reads: the test sources, the installed headers, the session header, the options and the tool versions. A
+    finished build is reused."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _cli("emit", str(MODEL), "-o", f"{tmp}/session.hpp", "--name", "session")
+        header = Path(f"{tmp}/session.hpp").read_text()
     alpaka, boost = _cli("--alpaka-include-dirs").split(";")
-    build = root / "build"
-    subprocess.run(["cmake", "-S", ROOT / "cpp" / "tests", "-B", build, f"-Dsofie_soa_DIR={_cli('--cmake-dir')}",
-                    f"-DSOFIE_SOA_ALPAKA_INCLUDE_DIR={alpaka}", f"-DSOFIE_SOA_BOOST_INCLUDE_DIR={boost}",
-                    f"-DSESSION_HEADER_DIR={root / 'session'}", "-DCMAKE_BUILD_TYPE=Release"],
-                   check=True, capture_output=True)
-    result = subprocess.run(["cmake", "--build", build, "-j2"], capture_output=True, text=True)
+    configure = [f"-Dsofie_soa_DIR={_cli('--cmake-dir')}", f"-DSOFIE_SOA_ALPAKA_INCLUDE_DIR={alpaka}",
+                 f"-DSOFIE_SOA_BOOST_INCLUDE_DIR={boost}", "-DCMAKE_BUILD_TYPE=Release", *options]
+    key = hashlib.sha256(" ".join([*configure, str(target), header]).encode())
+    for root in (ROOT / "cpp" / "tests", paths.include_dir()):
+        for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            key.update(str(f.relative_to(root)).encode() + f.read_bytes())
+    for tool in ("cmake", "c++", "nvcc"):
+        if shutil.which(tool):
+            key.update(subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.encode())
+    build = cache_root() / "cpp-tests" / key.hexdigest()[:24]
+    if (build / "built").is_file():
+        return build
+    (build / "session").mkdir(parents=True, exist_ok=True)
+    (build / "session" / "session.hpp").write_text(header)
+    result = subprocess.run(["cmake", "-S", ROOT / "cpp" / "tests", "-B", build,
+                             f"-DSESSION_HEADER_DIR={build / 'session'}", *configure], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    result = subprocess.run(["cmake", "--build", build, "-j2", *(["--target", target] if target else [])],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    (build / "built").touch()
     return build
+
+
+@pytest.fixture(scope="module")
+def build():
+    return _cmake_build()
 
 
 def test_cpp_unit_tests_pass_in_cxx17_and_cxx20(build):
@@ -70,24 +96,13 @@ def test_one_session_from_8_threads_is_bitwise_equal_to_serial_runs(build):
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc to build the CUDA variant")
-def test_emitted_header_builds_for_cuda_through_the_cmake_option(tmp_path):
+def test_emitted_header_builds_for_cuda_through_the_cmake_option():
     """find_package(sofie_soa) with SOFIE_SOA_CUDA=ON builds the emitted header for alpaka's CUDA back-end
     (sm_80, sm_90), with cuBLAS from SOFIE_SOA_CUBLAS_ROOT; the program runs the session on device SoA memory
     and checks the cuBLAS GEMM where there is a GPU, else says so."""
-    _cli("emit", str(MODEL), "-o", str(tmp_path / "session" / "session.hpp"), "--name", "session")
-    alpaka, boost = _cli("--alpaka-include-dirs").split(";")
-    build = tmp_path / "build"
-    configure = subprocess.run(
-        ["cmake", "-S", ROOT / "cpp" / "tests", "-B", build, f"-Dsofie_soa_DIR={_cli('--cmake-dir')}",
-         f"-DSOFIE_SOA_ALPAKA_INCLUDE_DIR={alpaka}", f"-DSOFIE_SOA_BOOST_INCLUDE_DIR={boost}",
-         f"-DSESSION_HEADER_DIR={tmp_path / 'session'}", "-DSOFIE_SOA_CUDA=ON",
-         f"-DSOFIE_SOA_CURAND_INCLUDE_DIR={_cli('--curand-include-dir')}", "-DSOFIE_SOA_TEST_STANDARDS=17",
-         f"-DSOFIE_SOA_CUBLAS_ROOT={_cli('--cublas-root')}",
-         "-DCMAKE_BUILD_TYPE=Release"], capture_output=True, text=True)
-    assert configure.returncode == 0, configure.stdout[-4000:] + configure.stderr[-4000:]
-    result = subprocess.run(["cmake", "--build", build, "--target", "test_session_cuda_cxx17", "-j2"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    build = _cmake_build("-DSOFIE_SOA_CUDA=ON", "-DSOFIE_SOA_TEST_STANDARDS=17",
+                         f"-DSOFIE_SOA_CURAND_INCLUDE_DIR={_cli('--curand-include-dir')}",
+                         f"-DSOFIE_SOA_CUBLAS_ROOT={_cli('--cublas-root')}", target="test_session_cuda_cxx17")
     ran = subprocess.run([build / "test_session_cuda_cxx17"], capture_output=True, text=True)
     assert ran.returncode == 0 and re.fullmatch(r"first output \S+\ngemm \(cuBLAS\) max abs error \S+|no CUDA GPU: .+",
                                                 ran.stdout.strip()), ran.stdout

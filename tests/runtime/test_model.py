@@ -101,6 +101,16 @@ def test_numpy_arrays_of_any_numeric_dtype_and_stride_are_read_in_place(compiled
         model.infer(np.zeros((40, 4) + (1,) * 7, np.float32), queue)
 
 
+class _BrokenDLPack:
+    """Claims DLPack but hands out something that is not a capsule."""
+
+    def __dlpack__(self, **kwargs):
+        return "not a capsule"
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+
 def test_bad_inputs_raise_before_anything_is_written(compiled, queues):
     model, queue = compiled("tanh", "cpu_serial"), queues["cpu_serial"]
     soa = tracks(10)
@@ -117,6 +127,9 @@ def test_bad_inputs_raise_before_anything_is_written(compiled, queues):
          "cpu_threads queue, the model was compiled for cpu_serial"),
         (lambda: model.infer({"q": soa.tensor(FEATURES)}, queue), "expected keys ['x']"),
         (lambda: model.infer(soa.tensor(FEATURES), queue, out=np.zeros((10, 3), np.float16)), "float16 output"),
+        (lambda: model.infer(_BrokenDLPack(), queue), "'x': its DLPack export could not be imported"),
+        (lambda: model.infer(soa.tensor(FEATURES), queue, out=_BrokenDLPack()),
+         "output 'y': its DLPack export could not be imported"),
     ]
     for call, message in cases:
         before = soa["probs"].copy(), soa["score"].copy()

@@ -109,8 +109,8 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   }
 
   /// CPU: the caller's descriptor arrays as they are. GPU: copied into `staging` on `queue` — descriptors only,
-  /// a few bytes per feature, never the data they point to. The host copy is pageable memory, which the
-  /// CUDA/HIP runtime consumes before the enqueue returns.
+  /// a few bytes per feature, never the data they point to. The host copy is this thread's pageable scratch,
+  /// which the CUDA/HIP runtime consumes before the enqueue returns, so the next call may refill it.
   Bound bind(TQueue& queue, Workspace const& staging, kernels::FeatureRef const* const* inputs,
              kernels::FeatureRef const* const* outputs) const {
     Bound bound{};
@@ -120,7 +120,8 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
       for (std::size_t i = 0; i < TModel::kInputs; ++i) bound.in[i] = inputs[i];
       for (std::size_t j = 0; j < TModel::kOutputs; ++j) bound.out[j] = outputs[j];
     } else {
-      std::vector<kernels::FeatureRef> host;
+      thread_local std::vector<kernels::FeatureRef> host;
+      host.clear();
       auto* device = reinterpret_cast<kernels::FeatureRef*>(staging.data());
       for (std::size_t i = 0; i < TModel::kInputs; ++i) {
         bound.in[i] = device + host.size();
