@@ -9,7 +9,7 @@
 
 The MLP is 8 -> 64 -> 64 -> 1 with a sigmoid head, reading the CMS-style track collection (examples/cmssw_like)
 with its float32, int8, int32 and Eigen-coefficient columns; PyTorch receives the same weights. Every way is
-timed to completion (infer waits for its queue, PyTorch is synchronized): medians of --repeats runs, side by side
+timed to completion (the queue is waited for, PyTorch synchronized): medians of --repeats runs, side by side
 in one process, after one warm-up run. The three score columns are compared before timing. Writes
 <out>/gpu.json and <out>/gpu.png (benchmarks/results by default).
 
@@ -80,7 +80,8 @@ def ways(model, mlp, soa, queue, device: str) -> dict:
     features, out = soa.tensor(FEATURES), soa.tensor(["score"])
 
     def in_place():
-        model.infer(features, queue, out=out)
+        model.infer(features, queue, out=out)     # on CUDA it returns once enqueued (SoA views only)
+        queue.wait()
 
     def copy_pipeline():
         gathered = np.stack([c.cpu().numpy() for c in columns], axis=1).astype(np.float32)      # D -> H, gather

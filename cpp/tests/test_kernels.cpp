@@ -95,7 +95,8 @@ template <class TAcc> struct Suite {
   // inputs transposed in registers (a row-major matrix) — over widths that take every output blocking: 307
   // (wider than 256, so summed in k chunks; blocks of 8 and a remainder of 3; 4 and 1 vectors of outputs row by
   // row), 50, 36, 33, 27 (blocks of 10, 12, 11, 9) and 5 (a remainder only). Each row's result is bitwise the same
-  // whatever n (so whatever path computed it), and close to a double-precision reference.
+  // whatever n (so whatever path computed it), with weights packed (DenseKernel::pack) or not, and close to a
+  // double-precision reference.
   void dense_paths() {
     const std::vector<std::int64_t> widths = {7, 19 * kernels::DenseKernel::kLanes + 3, 50, 36, 33, 27, 5};
     const std::int64_t rows = 70, layers = static_cast<std::int64_t>(widths.size()) - 1, out_width = widths.back();
@@ -134,6 +135,18 @@ template <class TAcc> struct Suite {
     CHECK(close);
     bool same = true;
     for (std::int64_t n : {1, 3, 4, 5, 16, 17, 33}) {
+      std::vector<float> y(n * out_width);
+      infer(n, y.data());
+      same = same && std::memcmp(y.data(), full.data(), y.size() * sizeof(float)) == 0;
+    }
+    CHECK(same);
+    std::vector<std::vector<float>> packed(layers);
+    for (std::int64_t l = 0; l < layers; ++l) {
+      packed[l].assign(w[l].size(), 0.f);
+      kernels::DenseKernel::pack(w[l].data(), widths[l], widths[l + 1], packed[l].data());
+      chain.layer[l].packed = packed[l].data();
+    }
+    for (std::int64_t n : std::initializer_list<std::int64_t>{1, 5, 17, 33, rows}) {
       std::vector<float> y(n * out_width);
       infer(n, y.data());
       same = same && std::memcmp(y.data(), full.data(), y.size() * sizeof(float)) == 0;

@@ -5,8 +5,9 @@ session header that wires the hand-written kernels together (emitter.py)."""
 from sofie_soa.codegen.blas_layers import split_blas_layers
 from sofie_soa.codegen.dense_chains import fuse_dense_chains
 from sofie_soa.codegen.memory_planner import plan_memory
+from sofie_soa.codegen.pack_weights import pack_weights
 
 PLAN_PASSES = {
-    "cpu": [fuse_dense_chains, plan_memory],
+    "cpu": [fuse_dense_chains, pack_weights, plan_memory],
     "gpu": [split_blas_layers, fuse_dense_chains, plan_memory],
 }

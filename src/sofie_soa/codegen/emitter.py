@@ -88,7 +88,8 @@ def _launch(kernel: str, a: dict, plan: Plan) -> str:
         layers = ", ".join(
             f"kernels::DenseLayer{{{_dim(layer.k)}, {_dim(layer.n)}, {_pointer(layer.weight)}, "
             f"{'nullptr' if layer.bias is None else _pointer(layer.bias)}, "
-            f"{_unary(layer.epilogue)}}}" for layer in a["layers"])
+            f"{_unary(layer.epilogue)}{'' if layer.packed is None else ', ' + _pointer(layer.packed)}}}"
+            for layer in a["layers"])
         return _call(f"kernels::DenseKernel::work_items<TAcc>({rows})", "DenseKernel", rows, read("x"), write("y"),
                      f"kernels::dense_chain<{_width(a['layers'])}>({layers})")
     if kernel == "gemm":
@@ -146,6 +147,7 @@ def emit_header(plans: dict[str, Plan], namespace: str, source: str) -> str:
                 f"{_body(plan, '      ')}\n    }}")
     workspace = _linear(*plan.workspace) if gpu is None else \
         f"(gpu ? {_linear(*gpu.workspace)} : {_linear(*plan.workspace)})"
+    packed = ", ".join(f"{{{', '.join(map(str, p))}}}" for p in plan.packed) or "{0, 0, 0, 0}"
     in_names = [name for name, _, _ in plan.inputs]
     out_names = [name for name, _ in plan.outputs]
     in_features = ", ".join(str(features(shape)) for _, shape, _ in plan.inputs)
@@ -181,6 +183,10 @@ struct Model {{
   static constexpr std::int64_t kOutputFeatures[] = {{{out_features}}};
   static constexpr float const* kWeights = detail::kWeights;
   static constexpr std::size_t kWeightCount = {max(plan.weight_count, 1)};
+  /// The CPU plan's dense weights packed for its tiles (kernels::DenseKernel::pack), after the weight array.
+  static constexpr sofie_soa::kernels::PackedLayer kPacked[] = {{{packed}}};
+  static constexpr std::size_t kPackedLayers = {len(plan.packed)};
+  static constexpr std::size_t kPackedFloats = {plan.packed_count};
   /// Workspace in float32 elements for n elements on a GPU or a CPU: planned at compile time (memory planner).
   static constexpr std::size_t workspace_floats([[maybe_unused]] std::int64_t n, [[maybe_unused]] bool gpu) {{
     return static_cast<std::size_t>{workspace};

@@ -50,6 +50,8 @@ class Plan:
     workspace: tuple = (0, 0)         # (a, b): a * n + b floats, set by the planner
     tensors: dict = field(default_factory=dict)    # name -> Ref, every tensor of the graph
     buffers: list = field(default_factory=list)    # the workspace Storages, one per intermediate tensor
+    packed: list = field(default_factory=list)     # (weight offset, K, N, packed offset): codegen/pack_weights.py
+    packed_count: int = 0                          # floats of packed weights after the weight array
 
 
 def features(shape) -> int:

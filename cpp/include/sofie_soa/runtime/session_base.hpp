@@ -7,9 +7,10 @@
 // A generated session derives from SessionBase<Session, TAcc, TQueue, Model> (CRTP) and provides
 //   template <class Bound> void enqueue(TQueue&, std::int64_t n, Bound const&, float const* w, float* ws) const;
 // Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, kWeights,
-// kWeightCount and workspace_floats(n, gpu).
+// kWeightCount, kPacked / kPackedLayers / kPackedFloats (the CPU plan's packed weights) and workspace_floats(n, gpu).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 
 #include "sofie_soa/alpaka/compat.hpp"
 #include "sofie_soa/core/soa_view.hpp"
+#include "sofie_soa/kernels/dense.hpp"
 #include "sofie_soa/kernels/feature_ref.hpp"
 #include "sofie_soa/memory/alpaka_memory.hpp"
 #include "sofie_soa/runtime/bind.hpp"
@@ -41,12 +43,24 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   explicit SessionBase(TQueue& queue) : SessionBase(queue, memory::default_allocator(queue)) {}
 
   /// Copies the model's float32 weights from host memory to the queue's device, into memory from `allocator`
-  /// (which must outlive the session), and waits for the copy.
+  /// (which must outlive the session), and waits for the copy. On CPUs the weights are followed by the packed
+  /// copies the CPU plan's dense layers read (kernels::DenseKernel::pack).
   SessionBase(TQueue& queue, Allocator& allocator)
-      : queue_(queue), allocator_(allocator), weight_bytes_(TModel::kWeightCount * sizeof(float)) {
+      : queue_(queue), allocator_(allocator), weight_bytes_((TModel::kWeightCount + packed_floats()) * sizeof(float)) {
     weights_ = static_cast<float*>(allocator_.allocate(weight_bytes_, queue_));
-    const alpaka::Vec<compat::Dim1, compat::Idx> extent(TModel::kWeightCount);
-    auto host = alpaka::createView(compat::host(), TModel::kWeights, extent);
+    std::vector<float> packed;
+    float const* source = TModel::kWeights;
+    if (packed_floats() > 0) {
+      packed.resize(TModel::kWeightCount + packed_floats());
+      std::copy(TModel::kWeights, TModel::kWeights + TModel::kWeightCount, packed.begin());
+      for (std::size_t i = 0; i < TModel::kPackedLayers; ++i) {
+        kernels::PackedLayer const& p = TModel::kPacked[i];
+        kernels::DenseKernel::pack(TModel::kWeights + p.weight, p.k, p.n, packed.data() + p.packed);
+      }
+      source = packed.data();
+    }
+    const alpaka::Vec<compat::Dim1, compat::Idx> extent(TModel::kWeightCount + packed_floats());
+    auto host = alpaka::createView(compat::host(), source, extent);
     auto device = alpaka::createView(alpaka::getDev(queue_), weights_, extent);
     alpaka::memcpy(queue_, device, host);
     alpaka::wait(queue_);
@@ -99,6 +113,9 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
     std::size_t bytes_;
     float* data_;
   };
+
+  /// Floats of packed weights after the weights: the CPU plan's (GPU plans read none).
+  static constexpr std::size_t packed_floats() { return compat::is_gpu<TAcc>() ? 0 : TModel::kPackedFloats; }
 
   /// Floats of device staging for the descriptors: every feature's FeatureRef on GPUs, none on CPUs.
   static constexpr std::size_t descriptor_floats() {

@@ -11,12 +11,14 @@ from sofie_soa.compiler.ops.elementwise import unary_spec
 
 @dataclass
 class DenseLayer:
-    """One layer of a dense launch (kernels::DenseLayer): weight [k, n] and bias [n] as weight-array Refs."""
+    """One layer of a dense launch (kernels::DenseLayer): weight [k, n] and bias [n] as weight-array Refs, and
+    where the CPU plan packs the weight (codegen/pack_weights.py)."""
     k: int
     n: int
     weight: object
     bias: object
     epilogue: tuple
+    packed: object = None
 
 
 def _dense(ctx, A, weight_kn, bias_n, activation):
