@@ -2,9 +2,10 @@
 // buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRefs, checks them against
 // the model's signature, and calls the session's C entry point (runtime/c_entry.hpp) then the queue's wait with
 // the GIL released. On CUDA, when every input and output is a view of a device SoA, it does not wait: the SoAs
-// record the pending work (bindings.hpp, PendingWork) and their next users are ordered after it. Nothing is enqueued unless every check passes; a ValueError names the tensor and
-// its feature count, n, dtype, device or writability. Per call it allocates nothing once warm (thread-local
-// scratch) and builds no strings unless it raises.
+// record the pending work (bindings.hpp, PendingWork) and their next users are ordered after it. Nothing is
+// enqueued unless every check passes; a ValueError names the tensor and its feature count, n, dtype, device or
+// writability. Per call it allocates nothing once warm (thread-local scratch) and builds no strings unless it
+// raises.
 #include <Python.h>
 
 #include <algorithm>

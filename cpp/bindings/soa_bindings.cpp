@@ -207,8 +207,10 @@ nb::object tensor_dlpack(const Tensor& t, nb::handle stream, nb::handle max_vers
   const auto strides = t.view.dlpack_strides(&why);
   if (!strides) throw nb::buffer_error(("this tensor cannot be exported as one DLPack array: " + why).c_str());
   SoA const& soa = nb::cast<SoA const&>(t.soa);
-  if (soa.pending && !no_order)
-    soa.pending->order_stream(reinterpret_cast<void*>(stream.is_none() ? std::uintptr_t{1} : nb::cast<std::uintptr_t>(stream)));
+  if (soa.pending && !no_order) {
+    const std::uintptr_t consumer = stream.is_none() ? 1 : nb::cast<std::uintptr_t>(stream);  // 1: legacy default
+    soa.pending->order_stream(reinterpret_cast<void*>(consumer));
+  }
   const Feature& f = t.view.features.front();
   const std::size_t shape[2] = {static_cast<std::size_t>(t.view.n), t.view.features.size()};
   nb::object arr = t.writable ? nb::cast(nb::ndarray<nb::array_api>(f.data, 2, shape, t.soa, strides->data(),

@@ -47,8 +47,8 @@ template <class TQueue> void order_stream(TQueue& queue, void* stream) {
     cudaEvent_t event;
     check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreateWithFlags");
     const cudaError_t recorded = cudaEventRecord(event, alpaka::getNativeHandle(queue));
-    const cudaError_t waited = recorded == cudaSuccess ? cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), event, 0)
-                                                       : recorded;
+    const cudaError_t waited =
+        recorded == cudaSuccess ? cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), event, 0) : recorded;
     cudaEventDestroy(event);  // released once the wait is done; the wait stays enqueued
     check(waited, recorded == cudaSuccess ? "cudaStreamWaitEvent" : "cudaEventRecord");
     return;
