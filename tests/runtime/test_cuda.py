@@ -60,11 +60,7 @@ def test_cuda_producers_are_ordered_on_the_queue_stream_and_devices_checked():
     with pytest.raises(ValueError, match="'x': the array is on cuda:1, the session's queue is on cuda:0"):
         runner(x, y)
     assert x.streams == [stream]
-    layout = ss.Layout([ss.column("a", "float32"), ss.column("b", "float32"), ss.column("c", "float32"),
-                        ss.column("d", "float32")])
-    raw = np.zeros(layout.byte_size(5) + 128, np.uint8)
-    start = -raw.ctypes.data % 128
-    soa = ss.SoA.wrap(FakeCudaArray(raw[start:start + layout.byte_size(5)], device_id=2), layout, 5)
+    soa = _device_soa(["a", "b", "c", "d"], device_id=2)
     with pytest.raises(ValueError, match="'x': the SoA view is on cuda:2, the session's queue is on cuda:0"):
         runner(soa.tensor(["a", "b", "c", "d"]), y)
     cpu_runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cpu", None, 0, 0, 0, 0, None)
@@ -152,12 +148,17 @@ class _StubQueue:
     INFER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                              ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t)
     WAIT = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-    ORDER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t)
+    ORDER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 
-    def __init__(self, calls):
+    def __init__(self, calls, order_error: bytes = b""):
+        """order_error: when given, the order entry fails with this message, as CUDA errors are reported."""
+        def order(queue, stream, error, size):
+            calls.append(("order", queue, stream))
+            ctypes.memmove(error, order_error + b"\0", min(len(order_error) + 1, size))
+            return 1 if order_error else 0
         self.infer = self.INFER(lambda session, queue, *rest: calls.append(("infer", queue)) or 0)
         self.wait = self.WAIT(lambda queue: calls.append(("wait", queue)))
-        self.order = self.ORDER(lambda queue, stream, *rest: calls.append(("order", queue, stream)) or 0)
+        self.order = self.ORDER(order)
 
     def runner(self, handle: int, stream: int):
         address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
@@ -165,11 +166,13 @@ class _StubQueue:
                                address(self.wait), 0, handle, None, address(self.order), self)
 
 
-def _device_soa(n: int = 5):
-    layout = ss.Layout([ss.column("a", "float32"), ss.column("b", "float32"), ss.column("y", "float32")])
+def _device_soa(names=("a", "b", "y"), device_id: int = 0, n: int = 5):
+    """An SoA of float32 columns `names` over stand-in CUDA memory of device `device_id` (host memory, never
+    dereferenced as device memory here)."""
+    layout = ss.Layout([ss.column(name, "float32") for name in names])
     raw = np.zeros(layout.byte_size(n) + 128, np.uint8)
     start = -raw.ctypes.data % 128
-    return ss.SoA.wrap(FakeCudaArray(raw[start:start + layout.byte_size(n)], device_id=0), layout, n)
+    return ss.SoA.wrap(FakeCudaArray(raw[start:start + layout.byte_size(n)], device_id=device_id), layout, n)
 
 
 def test_inference_on_device_soa_views_is_asynchronous_and_orders_their_next_users():
@@ -202,3 +205,19 @@ def test_inference_on_device_soa_views_is_asynchronous_and_orders_their_next_use
     first(soa.tensor(["a", "b"]), soa.tensor(["y"]))
     del soa
     assert calls == [("infer", 0x1001), ("wait", 0x1001)]
+
+
+def test_a_failed_stream_ordering_is_an_error_and_nothing_is_enqueued():
+    """When CUDA refuses the event record or wait (the order entry fails), __dlpack__ and the next queue's infer
+    raise with CUDA's message, and that infer enqueues nothing."""
+    calls = []
+    stub = _StubQueue(calls, order_error=b"cudaStreamWaitEvent: invalid resource handle")
+    soa = _device_soa()
+    stub.runner(0x1001, 0x51)(soa.tensor(["a", "b"]), soa.tensor(["y"]))
+    message = "ordering a CUDA stream after sofie_soa's queue failed: cudaStreamWaitEvent: invalid resource handle"
+    with pytest.raises(RuntimeError, match=message):
+        soa.tensor(["y"]).__dlpack__(stream=0x77)
+    del calls[:]
+    with pytest.raises(RuntimeError, match=message):
+        stub.runner(0x1002, 0x52)(soa.tensor(["a", "b"]), soa.tensor(["y"]))
+    assert calls == [("order", 0x1001, 0x52)]

@@ -16,18 +16,10 @@ Smaller layers stay in the DenseKernel, and fusion chains them afterwards as on 
 
 from __future__ import annotations
 
-from sofie_soa.codegen.lowering import Launch, Plan, Ref, Storage
-from sofie_soa.compiler.ops.shapes import size
+from sofie_soa.codegen.lowering import Launch, Plan, workspace_buffer
 
 BLAS_MIN_MACS = 128 * 128
 IDENTITY = ("identity", 0.0, 0.0)
-
-
-def _buffer(plan: Plan, shape: tuple) -> Ref:
-    factor, symbolic = size(shape)
-    storage = Storage("workspace", size=(factor, 0) if symbolic else (0, factor))
-    plan.buffers.append(storage)
-    return Ref(storage, shape)
 
 
 def _split(plan: Plan, launch: Launch) -> list[Launch]:
@@ -36,10 +28,10 @@ def _split(plan: Plan, launch: Launch) -> list[Launch]:
     shape = tuple(rows) + (layer.n,)
     out = []
     if x.storage.kind != "workspace":
-        gathered = _buffer(plan, tuple(rows) + (layer.k,))
+        gathered = workspace_buffer(plan, tuple(rows) + (layer.k,))
         out.append(Launch("unary", dict(x=x, y=gathered, count=gathered.shape, op=IDENTITY)))
         x = gathered
-    product = y if y.storage.kind == "workspace" else _buffer(plan, shape)     # the output itself if it can
+    product = y if y.storage.kind == "workspace" else workspace_buffer(plan, shape)     # the output itself if it can
     out.append(Launch("gemm", dict(x=x, y=product, rows=rows, layer=layer)))
     activation = layer.epilogue != IDENTITY or (layer.bias is None and product is not y)  # else nothing moves
     if layer.bias is not None:

@@ -62,6 +62,14 @@ def features(shape) -> int:
     return factor
 
 
+def workspace_buffer(plan: Plan, shape: tuple) -> Ref:
+    """A new intermediate of `shape` in the workspace (its offset set later by the memory planner)."""
+    factor, symbolic = size(shape)
+    storage = Storage("workspace", size=(factor, 0) if symbolic else (0, factor))
+    plan.buffers.append(storage)
+    return Ref(storage, shape)
+
+
 class Context:
     """What an operator function sees while it is lowered (see sofie_soa.compiler.ops)."""
 
@@ -94,9 +102,7 @@ class Context:
             storage = Storage("output", index=j)
             self.plan.outputs[j] = (name, shape)
         else:
-            factor, symbolic = size(shape)
-            storage = Storage("workspace", size=(factor, 0) if symbolic else (0, factor))
-            self.plan.buffers.append(storage)
+            storage = workspace_buffer(self.plan, shape).storage
         ref = Ref(storage, shape)
         self.plan.tensors[name] = ref
         return ref

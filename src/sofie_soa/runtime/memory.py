@@ -103,9 +103,9 @@ class DeviceMemory:
     object with allocate(nbytes, queue) -> address and free(address, nbytes, queue)), zero() on the device. Holds
     its own queue, which lives as long as memory from it. RuntimeError when there is no such device."""
 
-    def __init__(self, device: int, upstream=None, backend: str = "cuda"):
+    def __init__(self, device: int, upstream=None):
         from sofie_soa.runtime.queue import Queue
-        self.queue = Queue(backend, device)
+        self.queue = Queue("cuda", device)
         self._upstream = self.queue.allocator if upstream is None else upstream
 
     def allocate(self, nbytes: int, queue=None) -> int:

@@ -134,9 +134,9 @@ class Model:
 
         inputs: a sofie_soa Tensor (soa.tensor([...])) or any DLPack or buffer-protocol array of shape [n, ...],
         or a dict keyed by ONNX input name. out: the same for outputs (written in place); without it, new float32
-        arrays are returned (NumPy; PyTorch on CUDA). Returns the outputs (one, or a dict for several). Every check runs before
-        anything is enqueued (sofie_soa._core.Runner): ValueError for a feature count, n, dtype, device or
-        writability mismatch, for missing or extra names, and for a queue of another backend."""
+        arrays are returned (NumPy; PyTorch on CUDA). Returns the outputs (one, or a dict for several). Every
+        check runs before anything is enqueued (sofie_soa._core.Runner): ValueError for a feature count, n,
+        dtype, device or writability mismatch, for missing or extra names, and for a queue of another backend."""
         runner = self._runners.get(getattr(queue, "serial", None))
         if runner is None:
             runner = self._runner(queue)

@@ -12,7 +12,8 @@
 //     where that divides N) are summed at a time, each weight broadcast once for every vector (a register
 //     block). Inputs wider than kChunk are summed in chunks that stay in L1. Hidden layers stay in the tile.
 //     With a packed copy of W (DenseKernel::pack, made once when a session is built), each block reads its
-//     weights as one contiguous K x B panel instead of B floats every N (+25% on 512-wide layers).
+//     weights as one contiguous K x B panel instead of B floats every N (wide_mlp in benchmarks/run.py: 133 ->
+//     160-166 GFLOP/s).
 //   - kRowwise+1 .. kLanes rows: the same with one vector per input.
 //   - At most kRowwise rows (batch 1, tails): row by row with the outputs in the lanes (a row of W per input),
 //     so a lone row costs K * N / kLanes vector operations instead of K * N.
