@@ -57,10 +57,13 @@ bool dtype_from_format(char const* format, Py_ssize_t itemsize, DType& dtype) {
   return false;
 }
 
-/// A held buffer-protocol view, released on destruction.
+/// What keeps one bound tensor's memory alive until the call is over: a buffer-protocol view (released on
+/// destruction) or an imported DLPack array — whose capsule may be the only owner of its memory (legal DLPack),
+/// so the import must outlive the kernels that read or write it.
 struct HeldBuffer {
   Py_buffer view{};
   bool held = false;
+  nb::ndarray<nb::ro> array;
   HeldBuffer() = default;
   HeldBuffer(HeldBuffer const&) = delete;
   HeldBuffer& operator=(HeldBuffer const&) = delete;
@@ -176,7 +179,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
   if (slot.device.type == nb::device::cuda::value && nb::hasattr(obj, "__dlpack_device__") &&
       nb::cast<int>(obj.attr("__dlpack_device__")()[0]) == nb::device::cuda::value)
     source = obj.attr("__dlpack__")("stream"_a = slot.stream);
-  nb::ndarray<nb::ro> a;
+  nb::ndarray<nb::ro>& a = held.array;
   if (slot.output) {  // a writable import fails on read-only memory
     nb::ndarray<> writable;
     if (nb::try_cast(source, writable)) {

@@ -36,6 +36,7 @@ struct HostEvents {
   struct Event {};
   static Event record(HostQueue&) { return {}; }
   static bool done(Event const&) { return true; }
+  static void wait(Event const&) {}
 };
 constexpr std::size_t kHostAlignment = 256;  // every block; layouts with a larger alignment bypass the cache
 
@@ -245,9 +246,11 @@ std::string Device::name() const {
 Device parse_device(std::string const& name) {
   if (name == "cpu") return {kDLCPU, 0};
   if (name == "cuda") return {kDLCUDA, 0};
-  if (name.rfind("cuda:", 0) == 0 && name.size() > 5 && name.find_first_not_of("0123456789", 5) == std::string::npos)
+  // At most 4 digits: device numbers are small, and stoi must not overflow (an IndexError from Python's side).
+  if (name.rfind("cuda:", 0) == 0 && name.size() > 5 && name.size() <= 9 &&
+      name.find_first_not_of("0123456789", 5) == std::string::npos)
     return {kDLCUDA, std::stoi(name.substr(5))};
-  throw std::invalid_argument("unknown device '" + name + "': use 'cpu', 'cuda' or 'cuda:N'");
+  throw std::invalid_argument("unknown device '" + name + "': use 'cpu', 'cuda' or 'cuda:N' with 0 <= N < 10000");
 }
 
 void bind_soa(nb::module_& m) {

@@ -21,6 +21,11 @@ struct FakeEvents {
   static inline std::vector<Event> recorded;
   static Event record(FakeQueue&) { return recorded.emplace_back(std::make_shared<bool>(false)); }
   static bool done(Event const& event) { return *event; }
+  static inline int waits = 0;
+  static void wait(Event const& event) {
+    ++waits;
+    *event = true;
+  }
   static void complete_all() {
     for (auto& e : recorded) *e = true;
   }
@@ -99,6 +104,21 @@ int main() {
   limited.free(f, 10, q1);
   limited.free(g, 10, q1);
   CHECK(limited.stats().cached_bytes == 256 && upstream.counts.system_frees == frees + 1);
+
+  // Destruction returns every cached block upstream, waiting for those whose work is still pending.
+  {
+    const std::size_t used = upstream.used;
+    CachingAllocator<FakeQueue, FakeEvents> pending(upstream, 1 << 20, config);
+    void* h = pending.allocate(1000, q1);
+    void* i = pending.allocate(1000, q2);
+    pending.free(h, 1000, q1);
+    pending.free(i, 1000, q2);
+    CHECK(pending.stats().cached_bytes == 2048 && upstream.used == used + 2048);
+    FakeEvents::waits = 0;
+    pending.~CachingAllocator();
+    new (&pending) CachingAllocator<FakeQueue, FakeEvents>(upstream, 1 << 20, config);  // destroyed again at '}'
+    CHECK(upstream.used == used && FakeEvents::waits == 2);
+  }
 
   // Errors name what is wrong.
   CachingConfig bad;

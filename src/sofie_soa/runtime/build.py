@@ -1,15 +1,24 @@
 """Compiles a translation unit into a shared library, once: builds are cached by a content hash of the
-source, every sofie_soa header, the compiler's identity, the flags and the alpaka headers' location."""
+source, every sofie_soa header, the compiler's identity, the flags and the alpaka headers' location.
+
+A cache entry is the directory ``builds/<key>/`` holding ``session.so`` and ``manifest.json`` (its size in bytes
+and sha256). It is built in a temporary directory beside it, loaded once there (so nothing unloadable is ever
+cached), then renamed into place in one step; an entry whose library does not match its manifest (truncated,
+overwritten) is removed and rebuilt before anything loads it. Temporaries left by a killed build are removed
+by the next build once their process is gone.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
+import json
 import logging
 import os
 import shutil
 import subprocess
-import tempfile
+import time
 from pathlib import Path
 
 from sofie_soa import paths
@@ -20,23 +29,44 @@ from sofie_soa.runtime.cache import cache_root
 log = logging.getLogger("sofie_soa")
 
 # Flags of the C++ front end, and of the host compiler (through -Xcompiler under nvcc). -march=native: sessions
-# are compiled on the machine that runs them. All flags are part of the cache key.
+# are compiled on the machine that runs them. -ffp-contract=fast: the dense tiles' `sum += x * w` becomes one
+# fused multiply-add, as the scalar paths compute it explicitly (kernels/dense.hpp), whatever the compiler's
+# default. All flags are part of the cache key.
 LANGUAGE_FLAGS = ("-std=c++17", "-O3", "-shared")
-HOST_FLAGS = ("-march=native", "-fPIC", "-fvisibility=hidden")
+HOST_FLAGS = ("-march=native", "-fPIC", "-fvisibility=hidden", "-ffp-contract=fast")
 
 
 class BuildError(RuntimeError):
-    """The C++ compiler failed; the message holds its diagnostics."""
+    """The C++ compiler is missing or failed, or what it built does not load; the message says which, with the
+    compiler's diagnostics."""
+
+
+_INSTALL_HINT = ("sessions are compiled at run time by a C++17 compiler: install one (Debian/Ubuntu: "
+                 "apt-get install g++; conda: conda install gxx_linux-64) or set CXX to its path")
 
 
 def compiler(backend: Backend) -> str:
-    """$CUDACXX or nvcc for CUDA back-ends, else $CXX or c++. BuildError when nvcc is not found."""
+    """The compiler's path: $CUDACXX or nvcc for CUDA back-ends, else $CXX, else the first of c++, g++, clang++ on
+    PATH. BuildError saying what was looked for when none is found (or $CXX/$CUDACXX names no program)."""
     if backend.cuda:
-        nvcc = os.environ.get("CUDACXX") or shutil.which("nvcc")
+        given = os.environ.get("CUDACXX")
+        nvcc = shutil.which(given) if given else shutil.which("nvcc")
         if not nvcc:
-            raise BuildError(f"the {backend.name} back-end needs nvcc (set CUDACXX or put nvcc on PATH)")
+            raise BuildError(f"the {backend.name} back-end needs nvcc: "
+                             f"{f'CUDACXX={given} is not an executable' if given else 'no nvcc on PATH'} (install "
+                             f"the CUDA toolkit, or set CUDACXX to nvcc's path)")
         return nvcc
-    return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or "c++"
+    given = os.environ.get("CXX")
+    if given:
+        found = shutil.which(given)
+        if not found:
+            raise BuildError(f"CXX={given} is not an executable; {_INSTALL_HINT}")
+        return found
+    for name in ("c++", "g++", "clang++"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BuildError(f"no C++ compiler found (looked for $CXX, then c++, g++ and clang++ on PATH); {_INSTALL_HINT}")
 
 
 def _cuda_root(nvcc: str) -> Path:
@@ -114,29 +144,87 @@ def boost_include() -> str:
     return str(boost_headers.get_include())
 
 
+def _digest(path: Path) -> dict:
+    data = path.read_bytes()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _valid_entry(entry: Path) -> bool:
+    """Whether the cache entry's library matches the manifest recorded when it was built."""
+    try:
+        manifest = json.loads((entry / "manifest.json").read_text())
+        library = entry / "session.so"
+        return library.stat().st_size == manifest["bytes"] and _digest(library) == manifest
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _clean_stale_temporaries(builds: Path) -> None:
+    """Removes `.tmp-<pid>-...` build directories whose process no longer runs (a killed build)."""
+    for tmp in builds.glob(".tmp-*"):
+        try:
+            pid = int(tmp.name.split("-")[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError, OSError):
+            continue
+
+
+def discard(library: Path) -> None:
+    """Removes the cache entry of `library` (a path returned by build), e.g. after it failed to load."""
+    shutil.rmtree(library.parent, ignore_errors=True)
+
+
 def build(source: str, backend: Backend, label: str, extra_files: dict[str, str] | None = None) -> Path:
     """Path of the shared library built from `source` (a C++ translation unit) for `backend`, compiling it
-    only if no build with the same content hash exists. `extra_files` (name -> text) are written beside the
-    source, e.g. the generated session header it includes."""
+    only if no valid build with the same content hash exists. `extra_files` (name -> text) are written beside the
+    source, e.g. the generated session header it includes. Raises BuildError when no compiler is found, the
+    compiler fails, or the library it made does not load (a C compiler given as CXX, say)."""
     cxx = compiler(backend)
     flags = _flags(backend, cxx)
     key = hashlib.sha256()
     for part in (source, *sorted((extra_files or {}).items()), _toolchain_identity(cxx), " ".join(flags),
                  _headers_digest()):
         key.update(str(part).encode())
-    target = cache_root() / "builds" / key.hexdigest()[:24] / "session.so"
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    log.warning("sofie_soa: compiling %s for %s (cached in %s)", label, backend.name, target.parent)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        unit = Path(tmp) / "entry.cpp"
+    builds = cache_root() / "builds"
+    entry = builds / key.hexdigest()[:24]
+    if entry.is_dir():
+        if _valid_entry(entry):
+            return entry / "session.so"
+        log.warning("sofie_soa: cache entry %s does not match its manifest; rebuilding it", entry)
+        discard(entry / "session.so")
+    builds.mkdir(parents=True, exist_ok=True)
+    _clean_stale_temporaries(builds)
+    log.warning("sofie_soa: compiling %s for %s (cached in %s)", label, backend.name, entry)
+    started = time.monotonic()
+    tmp = builds / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
+    tmp.mkdir()
+    try:
+        unit = tmp / "entry.cpp"
         unit.write_text(source)
         for name, text in (extra_files or {}).items():
-            (Path(tmp) / name).write_text(text)
-        out = Path(tmp) / "session.so"
-        result = subprocess.run([cxx, *flags, f"-I{tmp}", str(unit), "-o", str(out)], capture_output=True, text=True)
+            (tmp / name).write_text(text)
+        out = tmp / "session.so"
+        try:
+            result = subprocess.run([cxx, *flags, f"-I{tmp}", str(unit), "-o", str(out)], capture_output=True,
+                                    text=True)
+        except OSError as err:
+            raise BuildError(f"running the C++ compiler {cxx} failed ({err}); {_INSTALL_HINT}") from err
         if result.returncode != 0:
             raise BuildError(f"compiling {label} for {backend.name} failed:\n{result.stderr[-4000:]}")
-        os.replace(out, target)
-    return target
+        try:
+            ctypes.CDLL(str(out))
+        except OSError as err:
+            raise BuildError(f"the library {cxx} built for {label} does not load ({err}): CXX must name a C++ "
+                             f"compiler driver such as g++ or clang++, not a C compiler") from err
+        (tmp / "manifest.json").write_text(json.dumps(_digest(out)))
+        try:
+            os.rename(tmp, entry)
+        except OSError:             # another process published the same entry first: use that one
+            if not _valid_entry(entry):
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.warning("sofie_soa: compiled %s for %s in %.1f s", label, backend.name, time.monotonic() - started)
+    return entry / "session.so"

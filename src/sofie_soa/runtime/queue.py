@@ -8,14 +8,20 @@ import itertools
 
 from sofie_soa.runtime import memory
 from sofie_soa.runtime.backends import backend as find_backend
-from sofie_soa.runtime.build import build
+from sofie_soa.runtime.build import BuildError, build, discard
 
 _QUEUE_SOURCE = "#define SOFIE_SOA_TAG {tag}\n#include \"sofie_soa/runtime/c_entry.hpp\"\n"
 
 
 def load_library(path) -> ctypes.CDLL:
-    """Loads a session/queue library and declares its C ABI (ctypes releases the GIL during calls)."""
-    lib = ctypes.CDLL(str(path))
+    """Loads a session/queue library of the build cache and declares its C ABI (ctypes releases the GIL during
+    calls). A library that fails to load is removed from the cache, and BuildError says why."""
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError as err:
+        discard(path)
+        raise BuildError(f"the cached library {path} does not load ({err}); it was removed from the cache and "
+                         f"will be rebuilt on the next call") from err
     lib.sofie_queue_create.restype = ctypes.c_void_p
     lib.sofie_queue_create.argtypes = [ctypes.c_int64, ctypes.c_char_p, ctypes.c_size_t]
     lib.sofie_queue_native_handle.restype = ctypes.c_void_p
@@ -73,6 +79,8 @@ class Queue:
 
     def __init__(self, backend: str = "cpu_serial", device: int = 0, allocator=None):
         spec = find_backend(backend)
+        if not isinstance(device, int) or not 0 <= device < 10000:
+            raise ValueError(f"device must be an integer in [0, 10000), got {device!r}")
         self.backend, self.device = spec.name, device
         self.serial = next(_SERIALS)   # unique for the process's lifetime, unlike the handle's address
         self._lib = _queue_library(spec.name)

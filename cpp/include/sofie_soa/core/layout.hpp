@@ -38,13 +38,18 @@ inline void check_element_count(std::int64_t n) {
 class Layout {
  public:
   /// Validates and stores the members. Throws std::invalid_argument when the list is empty, a name is not a
-  /// C++ identifier or is repeated, an Eigen shape is not positive, or the alignment (bytes) is not a power
-  /// of two at least as large as every element.
+  /// C++ identifier or is repeated, an Eigen shape is not positive, the alignment (bytes) is not a power of two
+  /// between every element's size and kMaxAlignment, or a member (or the whole buffer) would exceed kMaxBytes at
+  /// the largest element count (kMaxElements) — so that no size or offset computed later can wrap.
   Layout(std::vector<Member> members, std::size_t alignment = kDefaultAlignment, bool enforce_alignment = false)
       : members_(std::move(members)), alignment_(alignment), enforce_alignment_(enforce_alignment) {
     if (members_.empty()) throw std::invalid_argument("a layout needs at least one member");
     if (!is_power_of_two(alignment_))
       throw std::invalid_argument("alignment " + std::to_string(alignment_) + " bytes is not a power of two");
+    if (alignment_ > kMaxAlignment)
+      throw std::invalid_argument("alignment " + std::to_string(alignment_) + " bytes exceeds the maximum of " +
+                                  std::to_string(kMaxAlignment) + " bytes");
+    std::uint64_t total = 0;
     for (std::size_t i = 0; i < members_.size(); ++i) {
       const Member& m = members_[i];
       if (!is_identifier(m.name))
@@ -58,6 +63,14 @@ class Layout {
         throw std::invalid_argument("alignment " + std::to_string(alignment_) + " bytes is smaller than member '" +
                                     m.name + "' element (" + std::string(name_of(m.shape.dtype)) + ", " +
                                     std::to_string(size_of(m.shape.dtype)) + " bytes)");
+      if (!fits_max_bytes(m.shape, alignment_))
+        throw std::invalid_argument("member '" + m.name + "' (" + std::to_string(m.shape.rows) + " x " +
+                                    std::to_string(m.shape.cols) + " coefficients) would occupy more than 2^62 "
+                                    "bytes at the largest element count (2^31 - 1)");
+      total += member_bytes(m.shape, kMaxElements, alignment_);  // each term < 2^62: the sum cannot wrap yet
+      if (total > kMaxBytes)
+        throw std::invalid_argument("the layout would occupy more than 2^62 bytes at the largest element count "
+                                    "(2^31 - 1), first exceeded at member '" + m.name + "'");
     }
   }
 

@@ -22,6 +22,13 @@ constexpr std::int64_t kMaxElements = (std::int64_t{1} << 31) - 1;
 /// The CMS default alignment: 128 bytes, the NVIDIA cache line.
 constexpr std::size_t kDefaultAlignment = 128;
 
+/// The largest alignment a layout accepts, in bytes (64 KiB: CMS uses 128; page alignment is 4096).
+constexpr std::size_t kMaxAlignment = std::size_t{1} << 16;
+
+/// The largest byte size of a member or a whole buffer: sizes and offsets stay below 2^62 bytes, so that no
+/// arithmetic on them (here, in views, in DLPack strides) can wrap.
+constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 62;
+
 enum class MemberKind : std::uint8_t { column, scalar, eigen_column };
 
 /// What the byte arithmetic needs to know of a member: its kind, element dtype and (Eigen) shape.
@@ -60,9 +67,17 @@ constexpr std::int64_t pitch_elements(const MemberShape& shape, std::int64_t n, 
   return static_cast<std::int64_t>(pitch_bytes(shape, n, alignment) / size_of(shape.dtype));
 }
 
-/// Bytes the member occupies in the buffer: rows * cols * pitch_bytes.
+/// Bytes the member occupies in the buffer: rows * cols * pitch_bytes. Callers keep n <= kMaxElements and use
+/// layouts whose members pass fits_max_bytes, so the product does not wrap.
 constexpr std::size_t member_bytes(const MemberShape& shape, std::int64_t n, std::size_t alignment) {
   return static_cast<std::size_t>(shape.coefficients()) * pitch_bytes(shape, n, alignment);
+}
+
+/// Whether the member's bytes at the largest element count are at most kMaxBytes (computed without wrapping:
+/// the pitch is below 2^35 bytes for alignments up to kMaxAlignment, so the quotient test is exact).
+constexpr bool fits_max_bytes(const MemberShape& shape, std::size_t alignment) {
+  const std::uint64_t pitch = pitch_bytes(shape, kMaxElements, alignment);
+  return shape.coefficients() > 0 && static_cast<std::uint64_t>(shape.coefficients()) <= kMaxBytes / pitch;
 }
 
 }  // namespace sofie_soa

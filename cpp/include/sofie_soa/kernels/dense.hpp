@@ -29,6 +29,17 @@
 
 namespace sofie_soa::kernels {
 
+/// a * b + c rounded once (IEEE fused multiply-add) on host and device: every dense sum is a chain of these in k
+/// order, so that a row's result does not depend on which path (tile, row in lanes, row) computed it. The SIMD
+/// tiles get the same from contraction of `sum += x * w` (-ffp-contract=fast, the session build's flag).
+ALPAKA_FN_HOST_ACC inline float fused_multiply_add(float a, float b, float c) {
+#if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
+  return fmaf(a, b, c);
+#else
+  return __builtin_fmaf(a, b, c);
+#endif
+}
+
 /// One layer: K inputs, N outputs, W [K, N] and b [N] (or nullptr), then the epilogue; optionally W also packed
 /// (DenseKernel::pack), for CPU tiles.
 struct DenseLayer {
@@ -128,7 +139,8 @@ struct DenseKernel {
       float const* in = buffer[(l + 1) % 2];
       for (std::int64_t j = 0; j < layer.n; ++j) {
         float sum = 0.f;
-        for (std::int64_t k = 0; k < layer.k; ++k) sum += (l == 0 ? x.at(m, k) : in[k]) * layer.weight[k * layer.n + j];
+        for (std::int64_t k = 0; k < layer.k; ++k)
+          sum = fused_multiply_add(l == 0 ? x.at(m, k) : in[k], layer.weight[k * layer.n + j], sum);
         store(acc, y, m, layer, j, sum, l + 1 == chain.count, buffer[l % 2]);
       }
     }
@@ -167,7 +179,7 @@ struct DenseKernel {
       for (; j + kLanes <= layer.n; j += kLanes) lanes_block<1>(acc, y, m, layer, j, in, last, out);
       for (; j < layer.n; ++j) {
         float sum = 0.f;
-        for (std::int64_t k = 0; k < layer.k; ++k) sum += in[k] * layer.weight[k * layer.n + j];
+        for (std::int64_t k = 0; k < layer.k; ++k) sum = fused_multiply_add(in[k], layer.weight[k * layer.n + j], sum);
         store(acc, y, m, layer, j, sum, last, out);
       }
     }
@@ -353,7 +365,7 @@ struct DenseKernel {
       Lanes& s = sum.v[v];
       if (layer.bias) s += layer.bias[j];
       if (layer.epilogue.kind == UnaryKind::relu) {
-        s = s > 0.f ? s : Lanes{};
+        s = s < 0.f ? Lanes{} : s;  // NaN passes through
       } else if (layer.epilogue.kind != UnaryKind::identity) {
         for (std::int64_t r = 0; r < kLanes; ++r) s[r] = layer.epilogue(acc, s[r]);
       }

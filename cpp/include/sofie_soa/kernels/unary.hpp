@@ -25,7 +25,7 @@ struct Unary {
     namespace m = alpaka::math;
     switch (kind) {
       case UnaryKind::identity: return x;
-      case UnaryKind::relu: return x > 0.f ? x : 0.f;
+      case UnaryKind::relu: return x < 0.f ? 0.f : x;  // NaN passes through, as ONNX Runtime gives
       case UnaryKind::leaky_relu: return x >= 0.f ? x : alpha * x;
       case UnaryKind::elu: return x >= 0.f ? x : alpha * (m::exp(acc, x) - 1.f);
       case UnaryKind::selu: return x > 0.f ? beta * x : beta * (alpha * m::exp(acc, x) - alpha);

@@ -75,6 +75,10 @@ template <class TQueue> struct AlpakaEvents {
       return alpaka::isComplete(event);
     }
   }
+  static void wait(Event const& event) {
+    if constexpr (!compat::is_blocking<TQueue>) alpaka::wait(event);
+    (void)event;
+  }
 };
 
 template <class TQueue> using DeviceCachingAllocator = CachingAllocator<TQueue, AlpakaEvents<TQueue>>;

@@ -44,7 +44,8 @@ struct CachingConfig {
 };
 
 /// TEvents must provide: `using Event`, `static Event record(TQueue&)` (an event that completes when the work
-/// enqueued so far has), `static bool done(Event const&)`.
+/// enqueued so far has), `static bool done(Event const&)` and `static void wait(Event const&)` (blocks until
+/// it has completed).
 template <class TQueue, class TEvents> class CachingAllocator final : public Allocator<TQueue> {
  public:
   /// `upstream` is where memory really comes from (not owned; must outlive this allocator). `device_bytes` is the
@@ -56,7 +57,15 @@ template <class TQueue, class TEvents> class CachingAllocator final : public All
     cache_limit_ = std::min<std::size_t>(config_.max_cached_bytes, static_cast<std::size_t>(by_fraction));
   }
 
-  ~CachingAllocator() override { release_cached(); }
+  /// Returns every cached block to the upstream allocator, first waiting for the work still pending on it.
+  ~CachingAllocator() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [size, block] : cached_) {
+      TEvents::wait(block.event);
+      upstream_.free(block.ptr, size, block.queue);
+    }
+    cached_.clear();
+  }
 
   void* allocate(std::size_t bytes, TQueue& queue) override {
     const auto [bin, size] = bin_of(bytes);
