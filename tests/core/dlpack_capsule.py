@@ -88,3 +88,34 @@ class FakeCudaArray:
                                   None, ctypes.cast(_NO_OP, ctypes.c_void_p))
         self._keep.append((managed, shape, strides))
         return _new_capsule(ctypes.addressof(managed), _NAME, None)
+
+
+class CapsuleOwnedArray:
+    """A legal DLPack producer whose capsule alone owns the memory: ``__dlpack__`` copies `values` into a fresh
+    buffer that only the capsule's deleter releases, and the deleter first overwrites it with `poison`. A consumer
+    that lets the import die before it is done with the data reads the poison (or, under AddressSanitizer, a
+    use after free). `released` counts deleter calls."""
+
+    def __init__(self, values, poison=-1.0e30):
+        self.values, self.poison, self.released = values, poison, 0
+        self._live = {}                                          # address -> (buffer, managed, shape, strides)
+        self._deleter = _DELETER(self._delete)
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+    def _delete(self, address):
+        buffer = self._live.pop(address)[0]
+        buffer[...] = self.poison
+        self.released += 1
+
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        buffer = self.values.copy()
+        shape = (ctypes.c_int64 * buffer.ndim)(*buffer.shape)
+        strides = (ctypes.c_int64 * buffer.ndim)(*(s // buffer.itemsize for s in buffer.strides))
+        code = {"f": 2, "i": 0, "u": 1}[buffer.dtype.kind]
+        managed = DLManagedTensor(DLTensor(buffer.ctypes.data, DLDevice(1, 0), buffer.ndim,
+                                           DLDataType(code, buffer.itemsize * 8, 1), shape, strides, 0),
+                                  None, ctypes.cast(self._deleter, ctypes.c_void_p))
+        self._live[ctypes.addressof(managed)] = (buffer, managed, shape, strides)
+        return _new_capsule(ctypes.addressof(managed), _NAME, None)

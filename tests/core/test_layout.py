@@ -95,3 +95,17 @@ def test_element_count_out_of_range(example_layout, n):
 def test_unknown_member_is_a_key_error_listing_the_members(example_layout):
     with pytest.raises(KeyError, match=r"no member 'q' in layout \(members: x, y, z, s, v\)"):
         example_layout.offset("q", 10)
+
+
+def test_sizes_that_would_wrap_are_refused_naming_the_member():
+    """Hostile shapes and alignments (security finding: rows x cols x pitch wrapped size_t, two members shared
+    offset 0, allocate handed out 128 bytes for a 2^64-byte view)."""
+    with pytest.raises(ValueError, match="member 'm' .*more than 2\\^62 bytes"):
+        ss.Layout([ss.eigen_column("m", "float32", (2**28, 2**29)), ss.column("x", "float32")])
+    with pytest.raises(ValueError, match="first exceeded at member 'e'"):   # each 2^60 bytes: the fifth passes 2^62
+        ss.Layout([ss.eigen_column(name, "float64", (2**13, 2**13)) for name in "abcde"])
+    for alignment in (2**17, 2**62, 2**63):
+        with pytest.raises(ValueError, match="exceeds the maximum of 65536 bytes"):
+            ss.Layout([ss.column("x", "float32")], alignment=alignment)
+    largest = ss.Layout([ss.eigen_column("m", "float64", (2**12, 2**12))], alignment=2**16)
+    assert largest.byte_size(2**31 - 1) == 2**24 * (2**31 * 8)          # just below 2^62: exact, no wrap

@@ -49,3 +49,14 @@ def test_cpu_tensors_still_refuse_streams(example_layout):
     with pytest.raises(BufferError, match="only None or -1 are valid on CPU"):
         tensor.__dlpack__(stream=5)
     assert read(tensor.__dlpack__(stream=-1))["device"] == (1, 0)
+
+
+def test_out_of_range_device_numbers_are_clear_errors():
+    """'cuda:99999999999' raised a bare IndexError from stoi."""
+    layout = ss.Layout([ss.column("x", "float32")])
+    for name in ("cuda:99999999999", "cuda:-1", "cuda:", "gpu"):
+        with pytest.raises(ValueError, match=f"unknown device '{name}': use 'cpu', 'cuda' or 'cuda:N'"):
+            ss.SoA.allocate(layout, 1, device=name)
+    for device in (-1, 10**12, "0"):
+        with pytest.raises(ValueError, match="device must be an integer in \\[0, 10000\\)"):
+            ss.Queue("cpu_serial", device=device)

@@ -142,3 +142,67 @@ def test_bad_inputs_raise_before_anything_is_written(compiled, queues):
 def test_unknown_backend():
     with pytest.raises(ValueError, match="unknown backend 'cuda_x'"):
         ss.Queue("cuda_x")
+
+
+def test_a_capsule_that_alone_owns_its_memory_lives_until_inference_is_done(compiled, queues):
+    """Security finding: an input or output whose DLPack capsule is the only owner of its memory was imported
+    into a temporary that died before the kernels ran (wrong results, heap-use-after-free)."""
+    from core.dlpack_capsule import CapsuleOwnedArray
+    model, queue = compiled("relu", "cpu_serial"), queues["cpu_serial"]
+    x = np.random.default_rng(3).normal(size=(50, 4)).astype(np.float32)
+    producer = CapsuleOwnedArray(x)
+    np.testing.assert_array_equal(model.infer(producer, queue), model.infer(x, queue))
+    assert producer.released == 1                  # released, once, after the call
+    out = CapsuleOwnedArray(np.zeros((50, 3), np.float32))
+    model.infer(x, queue, out=out)                 # an output owned by its capsule: written while alive
+    assert out.released == 1
+
+
+def _dense_model(widths, seed, extra_outputs=()):
+    """x [N, widths[0]] -> Gemm -> Relu -> ... -> Gemm -> Sigmoid -> y, plus `extra_outputs` (name, node)."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    nodes, weights, previous = [], [], "x"
+    for i, (k, n) in enumerate(zip(widths[:-1], widths[1:])):
+        weights += [numpy_helper.from_array(rng.normal(size=(k, n)).astype(np.float32), f"w{i}"),
+                    numpy_helper.from_array(rng.normal(size=n).astype(np.float32), f"b{i}")]
+        act = "Relu" if i < len(widths) - 2 else "Sigmoid"
+        nodes += [helper.make_node("Gemm", [previous, f"w{i}", f"b{i}"], [f"g{i}"]),
+                  helper.make_node(act, [f"g{i}"], [f"h{i}"])]
+        previous = f"h{i}"
+    nodes[-1].output[0] = "y"
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", widths[-1]])]
+    for name, node, width in extra_outputs:
+        nodes.append(node)
+        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", width]))
+    graph = helper.make_graph(nodes, "dense", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", widths[0]])],
+                              outputs, weights)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def test_a_rows_result_does_not_depend_on_n(queues):
+    """Rows in a 1-4-row tail (n % 32 in 1..4) differed from the same rows in a full tile in the last bits: the
+    README's bitwise claim, checked over random n and widths that are not multiples of the SIMD width."""
+    model = ss.compile(_dense_model([13, 40, 33, 7], seed=1), "cpu_serial", name="bitwise_tail")
+    queue = queues["cpu_serial"]
+    x = np.random.default_rng(2).normal(size=(4096, 13)).astype(np.float32)
+    full = model.infer(x, queue)
+    rng = np.random.default_rng(3)
+    for n in sorted({1, 2, 3, 4, 33, 36, 65, 100, *rng.integers(1, 4096, 60).tolist()}):
+        first = int(rng.integers(0, 4096 - n + 1))
+        assert model.infer(x[first:first + n], queue).tobytes() == full[first:first + n].tobytes(), n
+
+
+def test_nan_propagates_through_relu_alone_and_fused(queues):
+    """Relu(NaN) was 0, alone and fused after Gemm; onnxruntime gives NaN. NaN weights gave inf."""
+    from onnx import helper
+    model_bytes = _dense_model([4, 3, 2], seed=4, extra_outputs=[("r", helper.make_node("Relu", ["x"], ["r"]), 4)])
+    model = ss.compile(model_bytes, "cpu_serial", name="nan_relu")
+    x = np.random.default_rng(5).normal(size=(40, 4)).astype(np.float32)
+    x[::3, 0] = np.nan
+    got = model.infer(x, queues["cpu_serial"])
+    expected = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    for name, reference in zip(["y", "r"], expected):
+        np.testing.assert_array_equal(np.isnan(got[name]), np.isnan(reference), err_msg=name)
+        np.testing.assert_allclose(got[name], reference, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert np.isnan(got["r"][::3, 0]).all() and np.isnan(got["y"][::3]).all()
