@@ -1,7 +1,9 @@
 // The per-call path of Model.infer, in C++ (sofie_soa._core.Runner): takes inputs and outputs (sofie_soa Tensors,
-// buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRefs, checks them against
-// the model's signature, and calls the session's C entry point (runtime/c_entry.hpp) then the queue's wait with
-// the GIL released. On CUDA, when every input and output is a view of a device SoA, it does not wait: the SoAs
+// buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRefs — one per position off
+// the tensor's row axis (codegen/lowering.py Binding) — checks them against the model's signature (shapes,
+// element count, devices, writability, dtype conversions that would lose information, outputs that overlap or
+// broadcast), and calls the session's C entry point (runtime/c_entry.hpp) then the queue's wait with the GIL
+// released. On CUDA, when every input and output is a view of a device SoA, it does not wait: the SoAs
 // record the pending work (bindings.hpp, PendingWork) and their next users are ordered after it. Nothing is
 // enqueued unless every check passes; a ValueError names the tensor and its feature count, n, dtype, device or
 // writability. Per call it allocates nothing once warm (thread-local scratch) and builds no strings unless it
@@ -72,15 +74,35 @@ struct HeldBuffer {
   }
 };
 
+/// A graph input or output as the session binds it: name, element type, logical shape (-c for c·N) and the
+/// row axis (the axis of N, else 0); `features` counts the positions off the row axis.
+struct Signature {
+  std::string name;
+  DType dtype;
+  std::vector<std::int64_t> dims;
+  int row_axis;
+  std::int64_t features;
+
+  /// "(n, 13, 13)" — the shape the caller must give, n standing for the element count.
+  std::string describe() const {
+    std::string out = "(";
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      if (d) out += ", ";
+      out += dims[d] >= 0 ? std::to_string(dims[d]) : (dims[d] == -1 ? "n" : std::to_string(-dims[d]) + "n");
+    }
+    return out + (dims.size() == 1 ? ",)" : ")");
+  }
+};
+
 /// One tensor to bind: its place in the signature and the session's device and stream.
 struct Slot {
-  std::string const& name;
-  std::int64_t features;
+  Signature const& sig;
   bool output;
+  bool saturate;  ///< the caller asked for conversions that lose information (cast="saturate")
   Device device;
   nb::handle stream;  ///< the queue's native stream as a Python int (CUDA), or None
   [[noreturn]] void fail(std::string const& why) const {
-    throw nb::value_error(((output ? "output '" : "'") + name + "'" + why).c_str());
+    throw nb::value_error(((output ? "output '" : "'") + sig.name + "'" + why).c_str());
   }
   /// ValueError unless `what` (the SoA view, the array) lives on the session's device.
   void check_device(char const* what, Device where) const {
@@ -90,47 +112,89 @@ struct Slot {
     if (where.id != device.id)
       fail(std::string(": ") + what + " is on " + where.name() + ", the session's queue is on " + device.name());
   }
-  /// ValueError unless the tensor has the model's feature count.
   void check_features(std::int64_t count) const {
-    if (count != features)
-      fail(" has " + std::to_string(count) + " features, the model expects " + std::to_string(features));
+    if (count != sig.features)
+      fail(" has " + std::to_string(count) + " features, the model expects " + std::to_string(sig.features));
   }
-  /// ValueError for a dtype outputs cannot be written in.
-  void check_dtype(DType dtype) const {
-    if (output && dtype == DType::float16) fail(": float16 output columns are not supported; use float32 or float64");
+  /// ValueError for a conversion between a column of `dtype` (`label` names it) and the model's tensor that would
+  /// lose information, unless the caller asked for it.
+  void check_dtype(DType dtype, std::string const& label) const {
+    const DType from = output ? sig.dtype : dtype, to = output ? dtype : sig.dtype;
+    if (saturate || lossless(from, to)) return;
+    fail(": " + label + " holds " + std::string(name_of(dtype)) + ", the model's " + (output ? "output" : "input") +
+         " is " + std::string(name_of(sig.dtype)) + "; converting " + std::string(name_of(from)) + " to " +
+         std::string(name_of(to)) + " would lose information (pass cast=\"saturate\" to round half to even, clamp "
+         "and map NaN to 0)");
+  }
+  /// The element count from `rows`, the extent of the row axis; -1 when that axis is fixed (and checked).
+  std::int64_t element_count(std::int64_t rows) const {
+    const std::int64_t expected = sig.dims.empty() ? 1 : sig.dims[sig.row_axis];
+    if (expected >= 0) {
+      if (rows != expected)
+        fail(" has " + std::to_string(rows) + " rows, the model's " + (output ? "output" : "input") + " has shape " +
+             sig.describe() + " with a fixed batch of " + std::to_string(expected));
+      return -1;
+    }
+    if (rows % -expected) fail(" has " + std::to_string(rows) + " rows, not a multiple of " + std::to_string(-expected));
+    return rows / -expected;
   }
 };
 
-/// Appends the FeatureRefs of an [n, ...] array (strides in elements) flattened row-major over the trailing
-/// dimensions; returns n.
+/// Appends the FeatureRefs of an array (strides in elements) and returns the extent of its row axis. The array
+/// has the model's rank (every fixed extent must match), or, when the row axis is the first, any shape
+/// [rows, ...] whose trailing extents multiply to the model's features (flattened in row-major order).
 std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byte* base, DType dtype, int ndim,
                        std::int64_t const* shape, std::int64_t const* stride_elems) {
-  if (ndim == 0) slot.fail(": a 0-d array has no element dimension");
-  std::int64_t trailing = 1;
-  for (int d = 1; d < ndim; ++d) trailing *= shape[d];
-  slot.check_features(trailing);
-  slot.check_dtype(dtype);
+  Signature const& sig = slot.sig;
+  const int rank = static_cast<int>(sig.dims.size());
+  slot.check_dtype(dtype, "the array");
+  int axis = sig.row_axis;
+  bool exact = ndim == rank;
+  for (int d = 0; exact && d < rank; ++d) exact = d == axis || shape[d] == sig.dims[d];
+  if (!exact) {
+    if (axis != 0 || ndim == 0) {
+      if (rank == 0 && ndim == 1 && shape[0] == 1) {
+        axis = 0;  // [1] for a scalar
+      } else {
+        std::string got = "(";
+        for (int d = 0; d < ndim; ++d) got += (d ? ", " : "") + std::to_string(shape[d]);
+        slot.fail(" has shape " + got + (ndim == 1 ? ",)" : ")") + ", the model expects " + sig.describe());
+      }
+    }
+    std::int64_t trailing = 1;
+    for (int d = 1; d < ndim; ++d) trailing *= shape[d];
+    slot.check_features(trailing);
+  }
+  const std::int64_t rows = ndim == 0 ? 1 : shape[axis];
+  if (slot.output)
+    for (int d = 0; d < ndim; ++d)
+      if (stride_elems[d] == 0 && shape[d] > 1)
+        slot.fail(": the array broadcasts (stride 0 along dimension " + std::to_string(d) +
+                  "): every element of an output needs its own memory");
   const auto item = static_cast<std::int64_t>(size_of(dtype));
   const std::size_t begin = refs.size();
-  refs.resize(begin + static_cast<std::size_t>(trailing));
+  refs.resize(begin + static_cast<std::size_t>(slot.sig.features));
   FeatureRef* out = refs.data() + begin;
-  for (std::int64_t flat = 0; flat < trailing; ++flat) {
-    std::int64_t offset = ndim > 1 ? flat * stride_elems[1] : 0;  // [n, F], the common case
-    if (ndim > 2) {
-      std::int64_t rest = flat;
-      offset = 0;
-      for (int d = ndim; d-- > 1;) {
+  const std::int64_t row_stride = ndim == 0 ? 0 : stride_elems[axis];
+  for (std::int64_t flat = 0; flat < slot.sig.features; ++flat) {
+    std::int64_t offset = 0, rest = flat;
+    if (ndim == 2 && axis == 0) {
+      offset = flat * stride_elems[1];  // [n, F], the common case
+    } else {
+      for (int d = ndim; d-- > 0;) {
+        if (d == axis) continue;
         offset += (rest % shape[d]) * stride_elems[d];
         rest /= shape[d];
       }
     }
-    out[flat] = {base + offset * item, stride_elems[0], dtype};
+    out[flat] = {base + offset * item, row_stride, dtype};
   }
-  return shape[0];
+  return rows;
 }
 
-/// Binds one tensor, appending its FeatureRefs to `refs`; returns its n. `held` keeps a buffer-protocol view
-/// alive until the call is over; `soa` is set to the SoA of a sofie_soa Tensor, else nullptr.
+/// Binds one tensor, appending its FeatureRefs to `refs`; returns the extent of its row axis. `held` keeps a
+/// buffer-protocol view or DLPack import alive until the call is over; `soa` is set to the SoA of a sofie_soa
+/// Tensor, else nullptr.
 std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& refs, HeldBuffer& held, SoA*& soa) {
   soa = nullptr;
   if (nb::isinstance<Tensor>(obj)) {
@@ -138,9 +202,15 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
     soa = &nb::cast<SoA&>(t.soa);
     slot.check_device("the SoA view", t.device);
     if (slot.output && !t.writable) slot.fail(": the SoA view is read-only");
+    if (slot.sig.row_axis != 0 && !slot.sig.dims.empty())
+      slot.fail(": an SoA view binds tensors whose element count is the first dimension; this one has shape " +
+                slot.sig.describe());
     slot.check_features(static_cast<std::int64_t>(t.view.features.size()));
     for (Feature const& f : t.view.features) {
-      slot.check_dtype(f.dtype);
+      slot.check_dtype(f.dtype, "column '" + f.label + "'");
+      if (slot.output && f.stride == 0 && t.view.n > 1)
+        slot.fail(": '" + f.label + "' is a scalar (one slot for the whole collection): every element of an output "
+                  "needs its own memory");
       refs.push_back({f.data, f.stride, f.dtype});
     }
     return t.view.n;
@@ -160,7 +230,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
       Py_buffer const& v = held.view;
       slot.check_device("the array", Device{});
       DType dtype;
-      if (!dtype_from_format(v.format, v.itemsize, dtype)) slot.fail(": its dtype has no conversion to float");
+      if (!dtype_from_format(v.format, v.itemsize, dtype)) slot.fail(": its dtype has no conversion");
       std::int64_t shape[8], strides[8];
       if (v.ndim > 8) slot.fail(": more than 8 dimensions");
       for (int d = 0; d < v.ndim; ++d) {
@@ -195,7 +265,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
   try {
     dtype = dtype_from_dlpack(a.dtype().code, a.dtype().bits);
   } catch (std::invalid_argument const&) {
-    slot.fail(": its dtype has no conversion to float");
+    slot.fail(": its dtype has no conversion");
   }
   if (a.ndim() > 8) slot.fail(": more than 8 dimensions");
   std::int64_t shape[8], strides[8];
@@ -207,79 +277,93 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
                    static_cast<int>(a.ndim()), shape, strides);
 }
 
+/// (name, dtype, dims, row axis, features) tuples from Python as Signatures.
+std::vector<Signature> signatures(nb::list items) {
+  std::vector<Signature> out;
+  for (nb::handle item : items) {
+    nb::tuple t = nb::borrow<nb::tuple>(item);
+    out.push_back({nb::cast<std::string>(t[0]), dtype_from_name(nb::cast<std::string>(t[1])),
+                   nb::cast<std::vector<std::int64_t>>(t[2]), nb::cast<int>(t[3]), nb::cast<std::int64_t>(t[4])});
+  }
+  return out;
+}
+
 /// Runs one compiled session on one queue: Model.infer's hot path.
 class Runner {
  public:
-  /// input_batch: the fixed batch of each input, -1 where dynamic. device: where the session reads and writes
-  /// ("cpu", "cuda:N"); stream: the queue's native stream (CUDA; None on CPUs). infer, wait, session, queue,
-  /// order: C addresses (c_entry.hpp); without `order` (0) every call waits. queue_object: the Python Queue,
-  /// held weakly, and strongly by the SoAs an asynchronous call leaves work pending on.
-  /// new_output(n, index, first_input): a zeroed [n, ...] array for output `index` when the caller passes none.
-  Runner(std::vector<std::string> input_names, std::vector<std::string> output_names,
-         std::vector<std::int64_t> input_features, std::vector<std::int64_t> output_features,
-         std::vector<std::int64_t> input_batch, std::string const& device, nb::object stream, std::uintptr_t infer,
+  static constexpr std::size_t kMax = 64;  ///< inputs and outputs (compiler/frontend.py MAX_GRAPH_TENSORS)
+
+  /// inputs, outputs: (name, dtype, dims with -c for c·N, row axis, features) per graph input and output.
+  /// device: where the session reads and writes ("cpu", "cuda:N"); stream: the queue's native stream (CUDA;
+  /// None on CPUs). infer, wait, session, queue, order: C addresses (c_entry.hpp); without `order` (0) every
+  /// call waits. queue_object: the Python Queue, held weakly, and strongly by the SoAs an asynchronous call leaves
+  /// work pending on. new_output(n, index, first_input): a zeroed array for output `index` when the caller passes
+  /// none.
+  Runner(nb::list inputs, nb::list outputs, std::string const& device, nb::object stream, std::uintptr_t infer,
          std::uintptr_t wait, std::uintptr_t session, std::uintptr_t queue, nb::object new_output,
          std::uintptr_t order, nb::object queue_object)
-      : input_names_(std::move(input_names)), output_names_(std::move(output_names)),
-        input_features_(std::move(input_features)), output_features_(std::move(output_features)),
-        input_batch_(std::move(input_batch)), device_(parse_device(device)), stream_(std::move(stream)),
-        infer_(reinterpret_cast<InferFn>(infer)),
-        wait_(reinterpret_cast<WaitFn>(wait)), session_(reinterpret_cast<void*>(session)),
-        queue_(reinterpret_cast<void*>(queue)), new_output_(std::move(new_output)),
-        order_(reinterpret_cast<OrderFn>(order)),
+      : inputs_(signatures(inputs)), outputs_(signatures(outputs)), device_(parse_device(device)),
+        stream_(std::move(stream)), infer_(reinterpret_cast<InferFn>(infer)), wait_(reinterpret_cast<WaitFn>(wait)),
+        session_(reinterpret_cast<void*>(session)), queue_(reinterpret_cast<void*>(queue)),
+        new_output_(std::move(new_output)), order_(reinterpret_cast<OrderFn>(order)),
         queue_object_(queue_object.is_none() ? nb::object() : nb::weakref(queue_object)) {
-    for (auto const& name : input_names_) input_keys_.push_back(nb::str(name.c_str()));
-    for (auto const& name : output_names_) output_keys_.push_back(nb::str(name.c_str()));
+    if (inputs_.size() > kMax || outputs_.size() > kMax) throw nb::value_error("more than 64 inputs or outputs");
+    for (auto const& s : inputs_) input_keys_.push_back(nb::str(s.name.c_str()));
+    for (auto const& s : outputs_) output_keys_.push_back(nb::str(s.name.c_str()));
   }
 
   /// inputs: one array / Tensor (single-input models) or a dict keyed by ONNX input name; out: the same for
-  /// outputs, or None for new ones. Returns the outputs: the one, or a dict keyed by name.
-  nb::object operator()(nb::handle inputs, nb::handle out) const {
-    constexpr std::size_t kMax = 16;
-    if (input_names_.size() > kMax || output_names_.size() > kMax)
-      throw nb::value_error("more than 16 inputs or outputs");
+  /// outputs, or None for new ones; saturate: allow conversions that lose information. Returns the outputs: the
+  /// one, or a dict keyed by name.
+  nb::object operator()(nb::handle inputs, nb::handle out, bool saturate) const {
     nb::handle in_objs[kMax], out_objs[kMax];
-    select(inputs, input_keys_, input_names_, "inputs", in_objs);
+    select(inputs, input_keys_, inputs_, "inputs", in_objs);
     thread_local std::vector<FeatureRef> refs;
     refs.clear();
     HeldBuffer held[2 * kMax];
     SoA* soas[2 * kMax];
     std::size_t begin[2 * kMax + 1];
-    std::int64_t n = 0;
-    const std::size_t inputs_count = input_names_.size(), total = inputs_count + output_names_.size();
+    std::int64_t rows[2 * kMax];
+    std::int64_t n = -1;
+    std::size_t n_from = 0;
+    const std::size_t inputs_count = inputs_.size(), total = inputs_count + outputs_.size();
     auto bind_slot = [&](std::size_t t, nb::handle obj) {
       const bool output = t >= inputs_count;
-      const std::size_t i = output ? t - inputs_count : t;
-      Slot const slot{output ? output_names_[i] : input_names_[i], output ? output_features_[i] : input_features_[i],
-                      output, device_, stream_};
+      Signature const& sig = output ? outputs_[t - inputs_count] : inputs_[t];
+      Slot const slot{sig, output, saturate, device_, stream_};
       begin[t] = refs.size();
-      const std::int64_t rows = bind(obj, slot, refs, held[t], soas[t]);
-      if (t == 0) n = rows;
-      if (!output && input_batch_[i] >= 0 && rows != input_batch_[i])
-        slot.fail(" has n = " + std::to_string(rows) + "; the model has a fixed batch of " +
-                  std::to_string(input_batch_[i]));
-      if (rows != n)
-        slot.fail(" has n = " + std::to_string(rows) +
-                  (output ? ", the inputs have" : ", input '" + input_names_[0] + "' has") + " n = " + std::to_string(n));
+      rows[t] = bind(obj, slot, refs, held[t], soas[t]);
+      const std::int64_t count = slot.element_count(rows[t]);
+      if (count < 0) return;
+      if (n < 0) {
+        n = count;
+        n_from = t;
+      } else if (count != n) {
+        slot.fail(" has n = " + std::to_string(count) + (output ? ", the inputs have" : ", input '" +
+                  inputs_[n_from].name + "' has") + " n = " + std::to_string(n));
+      }
     };
     for (std::size_t i = 0; i < inputs_count; ++i) bind_slot(i, in_objs[i]);
+    const std::int64_t inputs_n = n;
 
     nb::object made;  // outputs created here (n known from the inputs), owned until returned
     if (out.is_none()) {
-      if (output_names_.size() == 1) {
-        made = new_output_(n, 0, in_objs[0]);
+      if (outputs_.size() == 1) {
+        made = new_output_(inputs_n < 0 ? 0 : inputs_n, 0, inputs_count ? in_objs[0] : nb::none());
         out_objs[0] = made;
       } else {
         nb::dict d;
-        for (std::size_t j = 0; j < output_names_.size(); ++j) d[output_keys_[j]] = new_output_(n, j, in_objs[0]);
+        for (std::size_t j = 0; j < outputs_.size(); ++j)
+          d[output_keys_[j]] = new_output_(inputs_n < 0 ? 0 : inputs_n, j, inputs_count ? in_objs[0] : nb::none());
         made = d;
-        select(made, output_keys_, output_names_, "out", out_objs);
+        select(made, output_keys_, outputs_, "out", out_objs);
       }
     } else {
-      select(out, output_keys_, output_names_, "out", out_objs);
+      select(out, output_keys_, outputs_, "out", out_objs);
     }
-    for (std::size_t j = 0; j < output_names_.size(); ++j) bind_slot(inputs_count + j, out_objs[j]);
+    for (std::size_t j = 0; j < outputs_.size(); ++j) bind_slot(inputs_count + j, out_objs[j]);
     begin[total] = refs.size();
+    check_no_overlap(refs, begin + inputs_count, rows + inputs_count, outputs_.size());
     FeatureRef const* pointers[2 * kMax];
     for (std::size_t t = 0; t < total; ++t) pointers[t] = refs.data() + begin[t];
     // Asynchronous only where every later user can be ordered after the work: device SoA views.
@@ -296,7 +380,7 @@ class Runner {
     int rc;
     {
       nb::gil_scoped_release release;
-      rc = infer_(session_, queue_, n, pointers, pointers + inputs_count, error, sizeof(error));
+      rc = infer_(session_, queue_, n < 0 ? 0 : n, pointers, pointers + inputs_count, error, sizeof(error));
       if (rc == 0 && !async) wait_(queue_);
     }
     if (rc != 0) throw std::runtime_error(std::string("inference failed: ") + error);
@@ -312,8 +396,33 @@ class Runner {
   }
 
  private:
+  /// ValueError when two output features start at the same address (one column given twice, or to two outputs):
+  /// the kernels would write it twice. begin[j] is output j's first FeatureRef, rows[j] its rows (none: no memory).
+  void check_no_overlap(std::vector<FeatureRef> const& refs, std::size_t const* begin, std::int64_t const* rows,
+                        std::size_t outputs) const {
+    thread_local std::vector<std::pair<std::byte*, std::size_t>> starts;
+    starts.clear();
+    for (std::size_t j = 0; j < outputs; ++j)
+      if (rows[j] > 0)
+        for (std::size_t k = begin[j]; k < begin[j + 1]; ++k) starts.emplace_back(refs[k].data, k - begin[0]);
+    if (starts.size() < 2) return;
+    std::sort(starts.begin(), starts.end());
+    for (std::size_t k = 1; k < starts.size(); ++k)
+      if (starts[k].first == starts[k - 1].first)
+        throw nb::value_error(("outputs overlap: " + feature_name(starts[k - 1].second) + " and " +
+                               feature_name(starts[k].second) + " are the same memory").c_str());
+  }
+  std::string feature_name(std::size_t flat) const {
+    for (Signature const& s : outputs_) {
+      if (flat < static_cast<std::size_t>(s.features))
+        return "feature " + std::to_string(flat) + " of output '" + s.name + "'";
+      flat -= static_cast<std::size_t>(s.features);
+    }
+    return "an output feature";
+  }
+
   /// Fills objs (in ONNX order) from `value`: a dict with exactly the names as keys, or the one object.
-  static void select(nb::handle value, std::vector<nb::str> const& keys, std::vector<std::string> const& names,
+  static void select(nb::handle value, std::vector<nb::str> const& keys, std::vector<Signature> const& sigs,
                      char const* what, nb::handle* objs) {
     if (PyDict_Check(value.ptr())) {
       bool exact = static_cast<std::size_t>(PyDict_Size(value.ptr())) == keys.size();
@@ -323,22 +432,23 @@ class Runner {
       }
       if (!exact) {
         std::string expected;
-        for (auto const& name : names) expected += (expected.empty() ? "'" : ", '") + name + "'";
+        for (auto const& s : sigs) expected += (expected.empty() ? "'" : ", '") + s.name + "'";
         nb::object sorted = nb::module_::import_("builtins").attr("sorted");
         throw nb::value_error((std::string(what) + ": expected keys [" + expected + "], got " +
                                nb::repr(sorted(value)).c_str()).c_str());
       }
     } else if (keys.size() == 1) {
       objs[0] = value;
+    } else if (keys.empty()) {
+      if (!value.is_none()) throw nb::value_error((std::string(what) + ": the model has none").c_str());
     } else {
       throw nb::value_error((std::string(what) + ": the model has " + std::to_string(keys.size()) +
                              " of them; pass a dict keyed by name").c_str());
     }
   }
 
-  std::vector<std::string> input_names_, output_names_;
+  std::vector<Signature> inputs_, outputs_;
   std::vector<nb::str> input_keys_, output_keys_;
-  std::vector<std::int64_t> input_features_, output_features_, input_batch_;
   Device device_;
   nb::object stream_;
   InferFn infer_;
@@ -362,16 +472,14 @@ void bind_run(nb::module_& m) {
                      "(ValueError naming the tensor) and calls the session's C entry point, then the queue's wait, "
                      "with the GIL released. On CUDA with only device SoA views it does not wait; those SoAs order "
                      "their next users after the work.")
-      .def(nb::init<std::vector<std::string>, std::vector<std::string>, std::vector<std::int64_t>,
-                    std::vector<std::int64_t>, std::vector<std::int64_t>, std::string const&, nb::object,
-                    std::uintptr_t, std::uintptr_t, std::uintptr_t, std::uintptr_t, nb::object, std::uintptr_t,
-                    nb::object>(),
-           "input_names"_a, "output_names"_a, "input_features"_a, "output_features"_a, "input_batch"_a,
-           "device"_a, "stream"_a.none(), "infer"_a, "wait"_a, "session"_a, "queue"_a, "new_output"_a.none(),
-           "order"_a = 0, "queue_object"_a.none() = nb::none())
-      .def("__call__", &Runner::operator(), "inputs"_a, "out"_a.none() = nb::none(),
+      .def(nb::init<nb::list, nb::list, std::string const&, nb::object, std::uintptr_t, std::uintptr_t,
+                    std::uintptr_t, std::uintptr_t, nb::object, std::uintptr_t, nb::object>(),
+           "inputs"_a, "outputs"_a, "device"_a, "stream"_a.none(), "infer"_a, "wait"_a, "session"_a, "queue"_a,
+           "new_output"_a.none(), "order"_a = 0, "queue_object"_a.none() = nb::none())
+      .def("__call__", &Runner::operator(), "inputs"_a.none(), "out"_a.none() = nb::none(), "saturate"_a = false,
            "Runs inference on inputs (an array or Tensor, or a dict keyed by input name), writing `out` (the same, "
-           "or None for new arrays from new_output); returns the outputs.");
+           "or None for new arrays from new_output); saturate allows conversions that lose information. Returns "
+           "the outputs.");
 }
 
 }  // namespace sofie_soa::bindings

@@ -36,10 +36,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "emit":
         from sofie_soa.runtime.model import generate
-        header, _, namespace = generate(args.model, args.name or args.model.stem)
+        generated = generate(args.model, args.name or args.model.stem)
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(header)
-        print(f"wrote {args.output}: {namespace}::Session<TAcc>")
+        args.output.write_text(generated.header)
+        print(f"wrote {args.output}: {generated.namespace}::Session<TAcc>")
     elif args.cmake_dir:
         print(paths.cmake_dir())
     elif args.include_dir:

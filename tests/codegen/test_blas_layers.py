@@ -8,7 +8,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import sofie_soa as ss
 from sofie_soa.codegen.emitter import emit_header
-from sofie_soa.runtime.model import build_model, generate
+from sofie_soa.runtime.model import Generated, build_models, generate
 
 
 def _layers_model() -> bytes:
@@ -41,18 +41,21 @@ def _mlp(widths) -> bytes:
 
 
 def test_small_layers_stay_in_the_dense_kernel_and_the_header_has_one_plan():
-    header, plans, _ = generate(_mlp([16, 32, 32, 1]))
+    g = generate(_mlp([16, 32, 32, 1]))
+    header, plans = g.header, g.plans
     assert [launch.kernel for launch in plans["gpu"].launches] == ["dense"]
     assert "is_gpu" not in header and "runtime::gemm" not in header
 
 
 def test_large_layers_become_gather_gemm_bias_and_activation_on_gpus_only():
-    header, plans, _ = generate(_layers_model())
-    assert [launch.kernel for launch in plans["gpu"].launches] == [
-        "unary", "gemm", "unary",              # gather x; 130 -> 160; Relu (no bias)
-        "gemm", "binary", "unary",             # 160 -> 140; bias; Tanh
-        "gemm", "binary",                      # 140 -> 150; bias written into the graph output y1
-        "unary", "gemm", "binary"]             # y1 gathered back; 150 -> 128; bias into y2
+    g = generate(_layers_model())
+    header, plans = g.header, g.plans
+    assert [(launch.kernel, launch.args["op"].name if launch.kernel == "map" else "")
+            for launch in plans["gpu"].launches] == [
+        ("map", "Identity"), ("gemm", ""), ("map", "Relu"),     # gather x; 130 -> 160; Relu (no bias)
+        ("gemm", ""), ("map", "Add"), ("map", "Tanh"),          # 160 -> 140; bias; Tanh
+        ("gemm", ""), ("map", "Add"),                           # 140 -> 150; bias written into the graph output y1
+        ("map", "Identity"), ("gemm", ""), ("map", "Add")]      # y1 gathered back; 150 -> 128; bias into y2
     assert [launch.kernel for launch in plans["cpu"].launches] == ["dense", "dense"]   # chained up to y1
     assert plans["cpu"].workspace == (0, 0) and plans["gpu"].workspace[0] > 0
     assert "if constexpr (compat::is_gpu<TAcc>())" in header and header.count("sofie_soa::runtime::gemm<TAcc") == 4
@@ -62,9 +65,9 @@ def test_the_gpu_plan_matches_onnxruntime_when_run_on_the_cpu():
     """The GPU plan emitted as the only plan and built for cpu_serial: gather (from float64, converting),
     runtime::gemm's DenseKernel fallback, bias and activation launches, all through the planned workspace."""
     model = _layers_model()
-    _, plans, namespace = generate(model, "gpu_plan")
-    header = emit_header({"cpu": plans["gpu"]}, namespace, "gpu_plan")
-    session = build_model(header, plans["gpu"], namespace, "cpu_serial", "gpu_plan")
+    g = generate(model, "gpu_plan")
+    header = emit_header({"cpu": g.plans["gpu"]}, "gpu_plan", "gpu_plan")
+    (session,) = build_models([Generated(header, {"cpu": g.plans["gpu"]}, g.namespace)], "cpu_serial", ["gpu_plan"])
     x = np.random.default_rng(0).normal(size=(77, 130))
     got = session.infer(x, ss.Queue("cpu_serial"))
     want = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": x.astype(np.float32)})

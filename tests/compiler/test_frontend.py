@@ -20,22 +20,26 @@ def test_corrupt_and_non_onnx_files(tmp_path):
 
 
 def test_unsupported_operator_names_node_op_and_opset():
-    graph = helper.make_graph([helper.make_node("Erf", ["x"], ["y"], name="my_erf")], "g",
+    graph = helper.make_graph([helper.make_node("NonZero", ["x"], ["y"], name="my_nonzero")], "g",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])])
+                              [helper.make_tensor_value_info("y", TensorProto.INT64, [2, "K"])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    with pytest.raises(ss.UnsupportedOperator, match=r"node 'my_erf' \(Erf\): operator Erf \(opset 17\) is not supported"):
+    with pytest.raises(ss.UnsupportedOperator,
+                       match=r"node 'my_nonzero' \(NonZero\): operator NonZero \(opset 17\) is not supported"):
         generate(model)
 
 
-def test_cast_to_integer_is_refused_with_its_node():
-    graph = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], name="to_int", to=TensorProto.INT32)], "g",
+def test_unsupported_element_types_are_refused_naming_node_and_type():
+    graph = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], name="to_bf16", to=TensorProto.BFLOAT16)], "g",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
-                              [helper.make_tensor_value_info("y", TensorProto.INT32, ["N", 2])])
+                              [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, ["N", 2])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    with pytest.raises(ss.UnsupportedOperator, match="node 'to_int' \\(Cast\\): Cast to ONNX type 6"):
-        generate(model)
     onnx.checker.check_model(model)
+    with pytest.raises(ss.ModelError, match="node 'to_bf16' \\(Cast\\): Cast of 'x' has element type BFLOAT16"):
+        generate(model)
+    graph.input[0].type.tensor_type.elem_type = TensorProto.FLOAT8E4M3FN
+    with pytest.raises(ss.ModelError, match="input 'x' has element type FLOAT8E4M3FN"):
+        generate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)]))
 
 
 def _relu_model(**graph_kwargs):

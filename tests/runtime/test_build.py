@@ -92,6 +92,6 @@ def test_a_c_compiler_as_cxx_builds_nothing_that_is_cached(cache, monkeypatch):
     monkeypatch.setenv("CXX", "gcc")
     source = '#include <stdexcept>\nextern "C" int f() { try { throw std::runtime_error("x"); } catch (...) {} ' \
              'return 1; }\n'
-    with pytest.raises(build.BuildError, match="does not load .*CXX must name a C\\+\\+ compiler driver"):
+    with pytest.raises(build.BuildError, match="does not link a C\\+\\+ program; CXX must name a C\\+\\+ compiler driver"):
         build.build(source, backend("cpu_serial"), "unit")
-    assert not [p for p in cache.iterdir() if not p.name.startswith(".tmp-")]
+    assert not cache.exists() or not [p for p in cache.iterdir() if not p.name.startswith(".tmp-")]

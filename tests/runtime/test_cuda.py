@@ -40,7 +40,7 @@ def test_cuda_queue_without_a_gpu_is_a_clear_error():
 def test_a_cuda_session_refuses_host_memory_before_calling_it():
     """The per-call checks (sofie_soa._core.Runner) run before the session's entry point: addresses 0 are never
     called."""
-    runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cuda:0", None, 0, 0, 0, 0, None)
+    runner = ss._core.Runner([("x", "float32", [-1, 4], 0, 4)], [("y", "float32", [-1, 1], 0, 1)], "cuda:0", None, 0, 0, 0, 0, None)
     x, y = np.zeros((5, 4), np.float32), np.zeros((5, 1), np.float32)
     with pytest.raises(ValueError, match="'x': the array is in CPU memory, the session runs on CUDA memory"):
         runner(x, y)
@@ -54,7 +54,7 @@ def test_cuda_producers_are_ordered_on_the_queue_stream_and_devices_checked():
     stream wait for its pending work (DLPack's rule); then its device must be the queue's. A stand-in producer
     (no GPU here) records the stream; every check fails before the entry point (address 0) would be called."""
     stream = 0x7F00BEEF
-    runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cuda:0", stream, 0, 0, 0, 0, None)
+    runner = ss._core.Runner([("x", "float32", [-1, 4], 0, 4)], [("y", "float32", [-1, 1], 0, 1)], "cuda:0", stream, 0, 0, 0, 0, None)
     x = FakeCudaArray(np.zeros((5, 4), np.float32), device_id=1)
     y = FakeCudaArray(np.zeros((5, 1), np.float32), device_id=0)
     with pytest.raises(ValueError, match="'x': the array is on cuda:1, the session's queue is on cuda:0"):
@@ -63,7 +63,7 @@ def test_cuda_producers_are_ordered_on_the_queue_stream_and_devices_checked():
     soa = _device_soa(["a", "b", "c", "d"], device_id=2)
     with pytest.raises(ValueError, match="'x': the SoA view is on cuda:2, the session's queue is on cuda:0"):
         runner(soa.tensor(["a", "b", "c", "d"]), y)
-    cpu_runner = ss._core.Runner(["x"], ["y"], [4], [1], [-1], "cpu", None, 0, 0, 0, 0, None)
+    cpu_runner = ss._core.Runner([("x", "float32", [-1, 4], 0, 4)], [("y", "float32", [-1, 1], 0, 1)], "cpu", None, 0, 0, 0, 0, None)
     with pytest.raises(ValueError, match="the SoA view is in CUDA memory, the session runs on CPU memory"):
         cpu_runner(soa.tensor(["a", "b", "c", "d"]), np.zeros((5, 1), np.float32))
     with pytest.raises(ValueError, match="the array is in CUDA memory, the session runs on CPU memory"):
@@ -162,7 +162,7 @@ class _StubQueue:
 
     def runner(self, handle: int, stream: int):
         address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
-        return ss._core.Runner(["x"], ["y"], [2], [1], [-1], "cuda:0", stream, address(self.infer),
+        return ss._core.Runner([("x", "float32", [-1, 2], 0, 2)], [("y", "float32", [-1, 1], 0, 1)], "cuda:0", stream, address(self.infer),
                                address(self.wait), 0, handle, None, address(self.order), self)
 
 

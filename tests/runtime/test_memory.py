@@ -37,7 +37,7 @@ def test_a_plain_python_allocator_serves_every_buffer(compiled):
     for _ in range(3):
         model.infer(soa.tensor(FEATURES), queue, out=soa.tensor(["probs"]))
     assert system.allocations == 1 + 3 and system.frees == 3     # weights once, a workspace per call
-    assert system.live_bytes == (model._plan.weight_count + model._plan.packed_count) * 4   # weights, packed copies
+    assert system.live_bytes == model._plan.weight_bytes + model._plan.packed_bytes     # weights, packed copies
 
 
 def test_allocator_of_another_backend_is_refused():

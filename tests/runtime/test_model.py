@@ -86,7 +86,7 @@ def test_numpy_arrays_of_any_numeric_dtype_and_stride_are_read_in_place(compiled
     np.testing.assert_array_equal(model.infer(torch.from_numpy(values.astype(np.float32)), queue), expected)
     frozen = np.zeros((40, 3), np.float32)
     frozen.flags.writeable = False
-    for bad, message in [(values.astype(">f4"), "no conversion to float"),
+    for bad, message in [(values.astype(">f4"), "no conversion"),
                          (values.astype(np.complex64), "no conversion"),
                          ([[1.0] * 4], "expected a sofie_soa Tensor or a DLPack array, got list")]:
         with pytest.raises(ValueError, match=message):
@@ -126,7 +126,9 @@ def test_bad_inputs_raise_before_anything_is_written(compiled, queues):
         (lambda: model.infer(soa.tensor(FEATURES), queues["cpu_threads"]),
          "cpu_threads queue, the model was compiled for cpu_serial"),
         (lambda: model.infer({"q": soa.tensor(FEATURES)}, queue), "expected keys ['x']"),
-        (lambda: model.infer(soa.tensor(FEATURES), queue, out=np.zeros((10, 3), np.float16)), "float16 output"),
+        (lambda: model.infer(soa.tensor(FEATURES), queue, out=np.zeros((10, 3), np.int32)),
+         "output 'y': the array holds int32, the model's output is float32; converting float32 to int32 would lose "
+         "information (pass cast=\"saturate\""),
         (lambda: model.infer(_BrokenDLPack(), queue), "'x': its DLPack export could not be imported"),
         (lambda: model.infer(soa.tensor(FEATURES), queue, out=_BrokenDLPack()),
          "output 'y': its DLPack export could not be imported"),

@@ -8,19 +8,18 @@ cover the same rows, its width is at most DenseKernel::kMaxWidth, and the chain 
 
 from __future__ import annotations
 
-from sofie_soa.codegen.lowering import Plan, Ref
+from sofie_soa.codegen.lowering import Plan, reads
 
 MAX_WIDTH = 1024     # kernels::DenseKernel::kMaxWidth
 MAX_LAYERS = 8       # kernels::DenseChain::kMaxLayers
 
 
 def _readers(plan: Plan) -> dict:
-    """id(Storage) -> how many launch arguments read it (every argument but the written `y`)."""
+    """id(Storage) -> how many launch arguments read it."""
     count: dict = {}
     for launch in plan.launches:
-        for key, ref in launch.args.items():
-            if key != "y" and isinstance(ref, Ref):
-                count[id(ref.storage)] = count.get(id(ref.storage), 0) + 1
+        for ref in reads(launch):
+            count[id(ref.storage)] = count.get(id(ref.storage), 0) + 1
     return count
 
 

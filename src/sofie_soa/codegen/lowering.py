@@ -1,9 +1,10 @@
-"""Lowers an optimised IR graph to a Plan: where every tensor lives and which kernel launches compute it.
+"""Lowers a typed, folded IR graph to a Plan: where every tensor lives and which kernel launches compute it.
 
-Storage kinds: graph inputs are read in place from the caller's features (StridedIn); graph outputs are written
-in place into the caller's features (StridedOut); intermediates live in the workspace (one float32 buffer, each
-tensor at an offset linear in n, placed by the memory planner pass, codegen/memory_planner.py); constants live in
-one float32 weight array. Reshape-like operators alias their input's storage when no data has to move.
+Storage kinds: graph inputs are read in place from the caller's memory (StridedIn: one FeatureRef per position
+off the row axis); graph outputs are written in place into the caller's memory (StridedOut); intermediates live
+in the workspace (bytes, each tensor at an offset linear in n, placed by the memory planner,
+codegen/memory_planner.py); constants live in the weight bytes, each aligned to WEIGHT_ALIGNMENT. Reshape-like
+operators alias their input's storage when no data has to move.
 """
 
 from __future__ import annotations
@@ -13,161 +14,247 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sofie_soa.compiler import dtypes
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
-from sofie_soa.compiler.ir import N, Graph
+from sofie_soa.compiler.ir import Graph, TensorType
 from sofie_soa.compiler.ops import REGISTRY, Tensor
-from sofie_soa.compiler.ops.shapes import size
+from sofie_soa.compiler.symbolic import SymN, coefficients, is_symbolic, prod, size
+
+WEIGHT_ALIGNMENT = 64
 
 
-@dataclass
+@dataclass(eq=False)
 class Storage:
     kind: str                 # "input" | "output" | "workspace" | "weights"
     index: int = 0            # graph input/output number
-    offset: tuple = (0, 0)    # workspace: (a, b) meaning a * n + b floats, set by the planner; weights: (0, b)
-    size: tuple = (0, 0)      # workspace: (a, b), a * n + b floats
+    offset: tuple = (0, 0)    # bytes (a, b) = a * n + b: workspace (set by the planner) and weights (a = 0)
+    size: tuple = (0, 0)      # bytes (a, b) of a workspace tensor
 
 
 @dataclass
 class Ref:
-    """A tensor as a kernel argument: its storage and shape."""
+    """A tensor as a kernel operand: its storage, dtype and shape."""
     storage: Storage
+    dtype: str
     shape: tuple
+
+    @property
+    def type(self) -> TensorType:
+        return TensorType(self.dtype, self.shape)
 
 
 @dataclass
 class Launch:
     kernel: str
     args: dict
+    node: str = ""            # the node it computes, for messages
+
+
+@dataclass
+class Binding:
+    """A graph input or output as sessions bind it (runtime/bind.hpp, the Python Runner): its logical shape is
+    [outer..., rows, inner...] around the row axis — the axis holding N, else axis 0 (a scalar has none) — and
+    the caller gives one FeatureRef (address, dtype, stride between rows) per position off that axis."""
+    name: str
+    dtype: str
+    shape: tuple
+
+    @property
+    def row_axis(self) -> int:
+        return next((a for a, d in enumerate(self.shape) if isinstance(d, SymN)), 0)
+
+    @property
+    def rows(self):
+        """The row axis' extent: an int, or c·N."""
+        return self.shape[self.row_axis] if self.shape else 1
+
+    @property
+    def inner(self) -> int:
+        return prod(self.shape[self.row_axis + 1:]) if self.shape else 1
+
+    @property
+    def features(self) -> int:
+        if not self.shape:
+            return 1
+        return prod(self.shape[:self.row_axis]) * self.inner
 
 
 @dataclass
 class Plan:
-    inputs: list                      # (name, shape, dtype)
-    outputs: list                     # (name, shape)
+    inputs: list                      # Binding per graph input
+    outputs: list                     # Binding per graph output
+    dynamic: bool = True              # whether tensors depend on the element count n
     launches: list = field(default_factory=list)
-    weights: list = field(default_factory=list)    # float32 arrays, concatenated in this order
-    weight_count: int = 0
-    workspace: tuple = (0, 0)         # (a, b): a * n + b floats, set by the planner
+    weights: list = field(default_factory=list)    # (byte offset, array) in the weight bytes
+    weight_bytes: int = 0
+    workspace: tuple = (0, 0)         # (a, b): a * n + b bytes, set by the planner
     tensors: dict = field(default_factory=dict)    # name -> Ref, every tensor of the graph
     buffers: list = field(default_factory=list)    # the workspace Storages, one per intermediate tensor
     packed: list = field(default_factory=list)     # (weight offset, K, N, packed offset): codegen/pack_weights.py
-    packed_count: int = 0                          # floats of packed weights after the weight array
+    packed_bytes: int = 0                          # bytes of packed weights after the weight bytes
 
 
-def features(shape) -> int:
-    """Features per element of a graph input or output of `shape` ([rows, d1, ...] -> d1 * ...)."""
-    factor, symbolic = size(shape[1:])
-    if symbolic:
-        raise ModelError(f"shape {shape}: the element count must be the first dimension")
-    return factor
+WRITTEN = ("y", "out")    # the launch arguments a kernel writes; every other Ref argument is read
 
 
-def workspace_buffer(plan: Plan, shape: tuple) -> Ref:
-    """A new intermediate of `shape` in the workspace (its offset set later by the memory planner)."""
-    factor, symbolic = size(shape)
-    storage = Storage("workspace", size=(factor, 0) if symbolic else (0, factor))
+def reads(launch: Launch) -> list:
+    """The Refs a launch reads (arguments other than WRITTEN, lists of them included)."""
+    out = []
+    for key, value in launch.args.items():
+        if key in WRITTEN:
+            continue
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(v, Ref):
+                out.append(v)
+    return out
+
+
+def written(launch: Launch) -> Ref:
+    return next(launch.args[k] for k in WRITTEN if k in launch.args)
+
+
+def nbytes(dtype: str, shape: tuple) -> tuple:
+    """(a, b) bytes of a tensor: a * n + b."""
+    a, b = coefficients(size(shape))
+    return a * dtypes.itemsize(dtype), b * dtypes.itemsize(dtype)
+
+
+def workspace_buffer(plan: Plan, shape: tuple, dtype: str) -> Ref:
+    """A new intermediate of `shape` and `dtype` in the workspace (its offset set later by the memory planner)."""
+    storage = Storage("workspace", size=nbytes(dtype, shape))
     plan.buffers.append(storage)
-    return Ref(storage, shape)
+    return Ref(storage, dtype, tuple(shape))
+
+
+def add_weight(plan: Plan, array: np.ndarray) -> Ref:
+    """`array` appended to the weight bytes (aligned to WEIGHT_ALIGNMENT), as a Ref."""
+    array = np.ascontiguousarray(array)
+    offset = -(-plan.weight_bytes // WEIGHT_ALIGNMENT) * WEIGHT_ALIGNMENT
+    plan.weights.append((offset, array))
+    plan.weight_bytes = offset + array.nbytes
+    return Ref(Storage("weights", offset=(0, offset)), array.dtype.name, tuple(array.shape))
 
 
 class Context:
     """What an operator function sees while it is lowered (see sofie_soa.compiler.ops)."""
 
+    dry = False
+
     def __init__(self, plan: Plan, graph: Graph, node):
         self.plan, self.graph, self.node = plan, graph, node
         self.where = node.describe()
-        self.opset = graph.opset
+        self.opset = node.opset or graph.opset
 
-    def read(self, t: Tensor, rows_of_last_dim: bool = False) -> Ref:
-        """The tensor as a kernel input; a constant joins the weight array on its first read."""
-        if t.name not in self.plan.tensors:
-            self.plan.tensors[t.name] = self.constant(t.value)
-        ref = self.plan.tensors[t.name]
-        if rows_of_last_dim and ref.storage.kind in ("input", "output") and \
-                features(ref.shape) != (t.shape[-1] if len(t.shape) > 1 else 1):
-            raise ModelError(f"{self.where}: input '{t.name}' of shape {t.shape} must be [N, features] here")
-        return Ref(ref.storage, t.shape)
+    def read(self, t: Tensor) -> Ref:
+        """The tensor as a kernel operand; a constant joins the weight bytes on its first read."""
+        ref = self.plan.tensors.get(t.name)
+        if ref is None:
+            if t.value is None:
+                raise ModelError(f"{self.where}: input '{t.name}' is not produced before it is used")
+            if is_symbolic(t.value):
+                raise UnsupportedOperator(f"{self.where}: input '{t.name}' holds values that depend on the element "
+                                          f"count N ({t.value.tolist()}); only shapes may depend on N")
+            ref = self.constant(t.value)
+            self.plan.tensors[t.name] = ref
+        return Ref(ref.storage, t.dtype, tuple(t.shape))
 
     def constant(self, array: np.ndarray) -> Ref:
-        array = np.ascontiguousarray(array, dtype=np.float32)
-        storage = Storage("weights", offset=(0, self.plan.weight_count))
-        self.plan.weights.append(array.reshape(-1))
-        self.plan.weight_count += array.size
-        return Ref(storage, array.shape)
+        return add_weight(self.plan, np.asarray(array))
 
-    def output(self, i: int, shape: tuple) -> Ref:
+    def workspace(self, shape: tuple, dtype: str) -> Ref:
+        return workspace_buffer(self.plan, shape, dtype)
+
+    def output(self, i: int, shape: tuple, dtype: str) -> Ref:
         name = self.node.outputs[i]
+        shape = tuple(shape)
         if name in self.graph.outputs:
             j = self.graph.outputs.index(name)
-            storage = Storage("output", index=j)
-            self.plan.outputs[j] = (name, shape)
+            ref = Ref(Storage("output", index=j), dtype, shape)
         else:
-            storage = workspace_buffer(self.plan, shape).storage
-        ref = Ref(storage, shape)
+            ref = workspace_buffer(self.plan, shape, dtype)
         self.plan.tensors[name] = ref
         return ref
 
     def alias(self, i: int, source: Tensor, shape: tuple) -> None:
-        """Output i is `source` with another shape: shares its storage unless data must move to a graph output."""
+        """Output i is `source` with another shape: shares its storage unless data must move to a graph output
+        (or out of the caller's memory, whose layout is not row-major)."""
         name = self.node.outputs[i]
-        src = self.plan.tensors[source.name]
+        src = self.read(source)
         if name not in self.graph.outputs and src.storage.kind in ("workspace", "weights"):
-            self.plan.tensors[name] = Ref(src.storage, shape)
+            self.plan.tensors[name] = Ref(src.storage, source.dtype, tuple(shape))
             return
-        out = self.output(i, shape)
-        self.launch("unary", x=Ref(src.storage, source.shape), y=out, count=shape, op=("identity", 0.0, 0.0))
+        out = self.output(i, shape, source.dtype)
+        copy(self, Ref(src.storage, source.dtype, tuple(shape)), out)
 
     def launch(self, kernel: str, **args) -> None:
-        self.plan.launches.append(Launch(kernel, args))
+        self.plan.launches.append(Launch(kernel, args, self.where))
+
+
+def copy(ctx, source: Ref, target: Ref) -> None:
+    """target = source element by element (same shape; converts the dtype)."""
+    from sofie_soa.codegen.index_maps import elementwise
+    from sofie_soa.codegen.launches import Functor
+    ctx.launch("map", op=Functor("Identity"), out=target, ins=[source], map=elementwise(target.shape, source.shape))
 
 
 def lower(graph: Graph) -> Plan:
-    """Assigns storage and launches for every node. Raises UnsupportedOperator naming the node, op type and
-    opset for operators without a kernel, ModelError for unsupported shapes."""
-    plan = Plan([(n, graph.shapes[n], graph.input_dtypes[n]) for n in graph.inputs], [None] * len(graph.outputs))
+    """Storage and launches for every node of a typed graph (passes/infer.py has run). Raises
+    UnsupportedOperator naming the node, op type and opset for operators without a kernel."""
+    plan = Plan([Binding(n, graph.types[n].dtype, graph.types[n].shape) for n in graph.inputs],
+                [Binding(n, graph.types[n].dtype, graph.types[n].shape) for n in graph.outputs],
+                dynamic=graph.dynamic)
     for i, name in enumerate(graph.inputs):
-        features(graph.shapes[name])
-        plan.tensors[name] = Ref(Storage("input", index=i), graph.shapes[name])
+        plan.tensors[name] = Ref(Storage("input", index=i), graph.types[name].dtype, graph.types[name].shape)
     for node in graph.nodes:
         fn = REGISTRY.get(node.op_type)
         if fn is None:
-            raise UnsupportedOperator(f"{node.describe()}: operator {node.op_type} (opset {graph.opset}) is not "
+            raise UnsupportedOperator(f"{node.describe()}: operator {node.op_type} (opset {node.opset}) is not "
                                       f"supported")
         ctx = Context(plan, graph, node)
-        args = [None if not i else _tensor(plan, graph, ctx, i) for i in node.inputs]
-        while args and args[-1] is None:
-            args.pop()
-        fn(ctx, *args, **_keywords(fn, node, ctx))
-    for j, name in enumerate(graph.outputs):
-        if plan.outputs[j] is None:
-            raise ModelError(f"graph output '{name}' is not computed by any node (a constant or an input)")
-        if plan.outputs[j][1][0] != (graph.shapes[graph.inputs[0]][0] if graph.inputs else N):
-            raise ModelError(f"graph output '{name}' of shape {plan.outputs[j][1]} does not have the element "
-                             f"count first")
-        features(plan.outputs[j][1])
+        fn(ctx, *arguments(graph, node), **keywords(fn, node, ctx))
+    for j, name in enumerate(graph.outputs):      # outputs that are graph inputs or constants: copied
+        ref = plan.tensors.get(name)
+        if ref is None or ref.storage.kind != "output" or ref.storage.index != j:
+            ctx = Context(plan, graph, _OutputCopy(name, graph.opset))
+            t = tensor(graph, name)
+            copy(ctx, ctx.read(t), Ref(Storage("output", index=j), t.dtype, t.shape))
     return plan
 
 
-def _keywords(fn, node, ctx) -> dict:
+@dataclass
+class _OutputCopy:
+    """Stands in for a node where a graph output is copied from an input, a constant or another output."""
+    name: str
+    opset: int
+
+    def describe(self) -> str:
+        return f"graph output '{self.name}'"
+
+
+def tensor(graph: Graph, name: str) -> Tensor:
+    t = graph.types[name]
+    return Tensor(name, t.dtype, t.shape, graph.constants.get(name))
+
+
+def arguments(graph: Graph, node) -> list:
+    """The node's inputs as Tensors (None for omitted optional inputs; trailing omitted ones dropped)."""
+    args = [None if not i else tensor(graph, i) for i in node.inputs]
+    while args and args[-1] is None:
+        args.pop()
+    return args
+
+
+def keywords(fn, node, ctx) -> dict:
     """The node's attributes as keyword arguments of its operator function; an attribute whose name is a Python
-    name in the function's module (broadcast) is spelled with a trailing underscore. ModelError names an
-    attribute the function does not know."""
+    keyword or builtin the function shadows (broadcast) is spelled with a trailing underscore. ModelError names
+    an attribute the function does not know."""
     params = inspect.signature(fn).parameters
     if any(p.kind == p.VAR_KEYWORD for p in params.values()):
         return dict(node.attrs)
-    keywords = {}
+    out = {}
     for name, value in node.attrs.items():
         key = name if name in params else name + "_"
         if key not in params:
             raise ModelError(f"{ctx.where}: attribute '{name}' of {node.op_type} (opset {ctx.opset}) is not supported")
-        keywords[key] = value
-    return keywords
-
-
-def _tensor(plan, graph, ctx, name) -> Tensor:
-    if name in graph.constants:
-        value = graph.constants[name]
-        return Tensor(name, tuple(value.shape), value)
-    if name not in plan.tensors:
-        raise ModelError(f"{ctx.where}: input '{name}' is not produced before it is used")
-    return Tensor(name, plan.tensors[name].shape)
+        out[key] = value
+    return out

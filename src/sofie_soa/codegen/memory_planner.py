@@ -1,10 +1,11 @@
 """The memory planner pass: after lowering, the intermediate tensors of a session share one workspace, their
 offsets planned at compile time over their lifetimes.
 
-Sizes are symbolic in the element count n. Every intermediate is either a*n floats (it has the element
-dimension) or b floats (it does not; a shape holding N twice is refused at lowering), so the workspace is two
-arenas planned apart: a per-element arena, in units of n floats, followed by a fixed arena of floats. A tensor's
-offset is then linear in n — (a_offset * n) or (A * n + b_offset) — and resolved at run time.
+Sizes are symbolic in the element count n, in bytes. Every intermediate is either a*n bytes (it has the element
+dimension) or b bytes (it does not; a size of N² cannot arise, compiler/symbolic.py), so the workspace is two
+arenas planned apart: a fixed arena of bytes (each block a multiple of 64 bytes), followed by a per-element
+arena in units of n bytes (each block a multiple of 8: every element type stays aligned). A tensor's offset is
+then linear in n — b_offset, or (a_offset * n + B) — and resolved at run time.
 
 Each arena is planned best-fit with coalescing of free blocks, walking the launches in order: at launch t the
 blocks first used at t are placed (the smallest free block that fits, else at the top, extending a free block
@@ -14,7 +15,10 @@ has the output's shape) writes in place over an operand it is the last user of: 
 
 from __future__ import annotations
 
-from sofie_soa.codegen.lowering import Plan, Ref
+from sofie_soa.codegen.lowering import Plan, reads, written
+
+FIXED_ALIGNMENT = 64         # bytes
+ELEMENT_ALIGNMENT = 8        # bytes per element of the per-element arena
 
 
 def plan_offsets(blocks: list[tuple[int, int, int]]) -> tuple[list[int], int]:
@@ -60,29 +64,39 @@ def _release(free: list[list[int]], offset: int, size: int) -> None:
     free[:] = merged
 
 
-def _in_place_operands(launch) -> list[Ref]:
-    """Operands the output of this launch may overwrite: out[i] reads operand[i] only."""
-    if launch.kernel == "unary":
-        return [launch.args["x"]]
-    if launch.kernel == "binary":
-        out, sa, sb = launch.args["shapes"]
-        return [ref for ref, shape in ((launch.args["a"], sa), (launch.args["b"], sb)) if shape == out]
-    return []
+def _in_place_operands(launch) -> list:
+    """Operands the output of this launch may overwrite: out[i] reads operand[i] only (same strides and offset in
+    the index map, same element size)."""
+    if launch.kernel != "map":
+        return []
+    m, out = launch.args["map"], launch.args["out"]
+    return [ref for t, ref in enumerate(launch.args["ins"], start=1)
+            if m.strides[t] == m.strides[0] and m.offsets[t] == m.offsets[0] and ref.shape == out.shape
+            and _itemsize(ref) == _itemsize(out)]
+
+
+def _itemsize(ref) -> int:
+    from sofie_soa.compiler.dtypes import itemsize
+    return itemsize(ref.dtype)
+
+
+def _round(value: int, alignment: int) -> int:
+    return -(-value // alignment) * alignment
 
 
 def plan_memory(plan: Plan) -> Plan:
-    """Assigns every workspace Storage of `plan` its offset and sets plan.workspace = (A, B): A * n + B floats."""
+    """Assigns every workspace Storage of `plan` its offset and sets plan.workspace = (A, B): A * n + B bytes."""
     first, last = {}, {}
     for t, launch in enumerate(plan.launches):
-        for ref in launch.args.values():
-            if isinstance(ref, Ref) and ref.storage.kind == "workspace":
+        for ref in reads(launch) + [written(launch)]:
+            if ref.storage.kind == "workspace":
                 first.setdefault(id(ref.storage), t)
                 last[id(ref.storage)] = t
     storages = {id(s): s for s in plan.buffers}
     # In-place: the output joins its operand's block (one block, the union of both lifetimes).
     owner = {key: key for key in storages}
     for t, launch in enumerate(plan.launches):
-        y = launch.args["y"].storage
+        y = written(launch).storage
         if y.kind != "workspace" or first.get(id(y)) != t:
             continue
         for ref in _in_place_operands(launch):
@@ -92,15 +106,16 @@ def plan_memory(plan: Plan) -> Plan:
                 owner[id(y)] = root
                 last[root] = last[id(y)]
                 break
-    roots = [key for key in storages if owner[key] == key]
+    roots = [key for key in storages if owner[key] == key and key in first]
     per_element = [key for key in roots if storages[key].size[0]]
     fixed = [key for key in roots if not storages[key].size[0]]
-    offsets, a = plan_offsets([(storages[k].size[0], first[k], last[k]) for k in per_element])
-    for key, offset in zip(per_element, offsets):
-        storages[key].offset = (offset, 0)
-    offsets, b = plan_offsets([(storages[k].size[1], first[k], last[k]) for k in fixed])
+    offsets, b = plan_offsets([(_round(storages[k].size[1], FIXED_ALIGNMENT), first[k], last[k]) for k in fixed])
     for key, offset in zip(fixed, offsets):
-        storages[key].offset = (a, offset)
+        storages[key].offset = (0, offset)
+    offsets, a = plan_offsets([(_round(storages[k].size[0], ELEMENT_ALIGNMENT), first[k], last[k])
+                               for k in per_element])
+    for key, offset in zip(per_element, offsets):
+        storages[key].offset = (offset, b)
     for key, storage in storages.items():
         storage.offset = storages[owner[key]].offset
     plan.workspace = (a, b)
@@ -109,10 +124,12 @@ def plan_memory(plan: Plan) -> Plan:
 
 def memory_report(plan: Plan, n: int) -> dict:
     """The workspace for element count n: planned_bytes (the planned workspace), naive_bytes (every intermediate
-    tensor after fusion in its own buffer) and per tensor its offset and size in bytes."""
-    floats = lambda ab: ab[0] * n + ab[1]  # noqa: E731
-    tensors = {name: {"offset_bytes": 4 * floats(ref.storage.offset), "bytes": 4 * floats(ref.storage.size)}
+    tensor after fusion in its own buffer, aligned as the planner aligns them) and per tensor its offset and size in
+    bytes."""
+    at = lambda ab: ab[0] * n + ab[1]  # noqa: E731
+    aligned = lambda ab: (_round(ab[0], ELEMENT_ALIGNMENT), _round(ab[1], FIXED_ALIGNMENT))  # noqa: E731
+    tensors = {name: {"offset_bytes": at(ref.storage.offset), "bytes": at(ref.storage.size)}
                for name, ref in plan.tensors.items() if ref.storage.kind == "workspace"}
-    return {"n": n, "planned_bytes": 4 * floats(plan.workspace),
-            "naive_bytes": 4 * sum(floats(s.size) for s in plan.buffers), "tensors": tensors}
+    return {"n": n, "planned_bytes": at(plan.workspace),
+            "naive_bytes": sum(at(aligned(s.size)) for s in plan.buffers), "tensors": tensors}
 

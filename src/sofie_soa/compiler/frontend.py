@@ -1,4 +1,5 @@
-"""ONNX model -> IR, with the onnx package's checker and shape inference."""
+"""ONNX model -> IR: loading with the onnx package's checker and this compiler's limits (load_model), then the
+graph as IR nodes with typed graph inputs whose dynamic dimensions are resolved (to_ir)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import numpy as np
 import onnx
 from onnx import external_data_helper, numpy_helper
 
+from sofie_soa.compiler import dtypes
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
-from sofie_soa.compiler.ir import N, Graph, Node
+from sofie_soa.compiler.ir import Graph, Node, TensorType
+from sofie_soa.compiler.symbolic import N
 
 
 # Documented limits (README, "Limits"): models beyond them are refused when they are loaded.
@@ -105,32 +108,97 @@ def _all_nodes(graph):
                 yield from _all_nodes(sub)
 
 
-def _shape_of(value_info, symbolic_first: bool) -> tuple:
-    dims = value_info.type.tensor_type.shape.dim
-    shape = []
-    for i, d in enumerate(dims):
-        if d.HasField("dim_value") and not (i == 0 and symbolic_first and d.dim_value <= 0):
-            shape.append(int(d.dim_value))
-        elif i == 0:
-            shape.append(N)
+def _dims(value_info) -> list:
+    """The declared dimensions of a graph input: ints, dim_param names, or None where unnamed. A dim_value <= 0 on
+    axis 0 is the legacy spelling of a dynamic batch (named 'N')."""
+    out = []
+    for axis, d in enumerate(value_info.type.tensor_type.shape.dim):
+        if d.HasField("dim_value") and (d.dim_value > 0 or axis > 0):
+            out.append(int(d.dim_value))
+        elif d.HasField("dim_param") and d.dim_param:
+            out.append(d.dim_param)
         else:
-            raise ModelError(f"input '{value_info.name}' has an unknown extent in dimension {i}: only the first "
-                             f"dimension (the element count) may be dynamic")
-    return tuple(shape)
+            out.append("N" if axis == 0 else None)
+    return out
 
 
-def to_ir(proto: onnx.ModelProto) -> Graph:
-    """Builds the IR. Graph inputs whose first dimension is symbolic get the element count N there."""
-    g = proto.graph
-    opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1)
-    constants = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+def resolve_dims(inputs, fixed: dict) -> tuple[dict, str | None]:
+    """Shapes of the graph inputs (`inputs`: their ValueInfoProtos) with every dynamic dimension resolved: those
+    named in `fixed` (compile(..., dims={"P": 64})) become ints, and the one left, shared by the inputs however
+    the exporter named it, becomes the element count N. Returns (name -> shape, the name of N or None for a
+    fixed-shape model). ModelError names a dimension left unknown, several dynamic dimensions, or a key of
+    `fixed` that no input has."""
+    declared = {vi.name: _dims(vi) for vi in inputs}
+    for name, dims in declared.items():
+        if len(dims) > MAX_RANK:
+            raise ModelError(f"input '{name}' has rank {len(dims)}; at most {MAX_RANK} dimensions are supported")
+        for axis, d in enumerate(dims):
+            if d is None:
+                raise ModelError(f"input '{name}' has an unnamed dynamic dimension {axis}: give it a name when "
+                                 f"exporting (dynamic_axes / dynamic_shapes) or fix it with compile(..., dims=...)")
+    dynamic = {d for dims in declared.values() for d in dims if isinstance(d, str)}
+    unknown = sorted(set(fixed) - dynamic)
+    if unknown:
+        raise ModelError(f"dims={fixed} names {unknown}, which no graph input has (dynamic dimensions: "
+                         f"{sorted(dynamic) or 'none'})")
+    for key, value in fixed.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ModelError(f"dims['{key}'] = {value!r}: a dimension is an integer >= 0")
+    left = sorted(dynamic - set(fixed))
+    if len(left) > 1:
+        raise ModelError(f"the graph inputs have {len(left)} dynamic dimensions ({', '.join(map(repr, left))}): one is "
+                         f"the element count N, the others must be fixed with compile(..., dims={{{left[1]!r}: ...}})")
+    element_count = left[0] if left else None
+    shapes = {name: tuple(N if d == element_count else fixed.get(d, d) for d in dims)
+              for name, dims in declared.items()}
+    return shapes, element_count
+
+
+def _attribute(attr, node, opset: int, where: str):
+    value = onnx.helper.get_attribute_value(attr)
+    if isinstance(value, onnx.GraphProto):
+        return _graph(value, opset, {}, where)
+    if isinstance(value, onnx.TensorProto):
+        return _array(value, f"{where}: attribute '{attr.name}'")
+    if isinstance(value, list) and value and isinstance(value[0], onnx.GraphProto):
+        return [_graph(g, opset, {}, where) for g in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, list) and value and isinstance(value[0], bytes):
+        return [v.decode("utf-8", "replace") for v in value]
+    return value
+
+
+def _array(tensor: onnx.TensorProto, what: str) -> np.ndarray:
+    dtypes.from_onnx(tensor.data_type, what)        # ModelError for unsupported element types
+    return np.asarray(numpy_helper.to_array(tensor))
+
+
+def _graph(g: onnx.GraphProto, opset: int, input_shapes: dict, where: str = "the model") -> Graph:
+    constants = {t.name: _array(t, f"initializer '{t.name}'") for t in g.initializer}
     inputs = [vi for vi in g.input if vi.name not in constants]
-    shapes, dtypes = {}, {}
+    types = {}
     for vi in inputs:
-        shapes[vi.name] = _shape_of(vi, symbolic_first=True)
-        dtypes[vi.name] = onnx.helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type).name
-    nodes = [Node(n.op_type, list(n.input), list(n.output),
-                  {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}, n.name)
-             for n in g.node]
-    return Graph(nodes, [vi.name for vi in inputs], [o.name for o in g.output], shapes, dtypes,
-                 {k: np.asarray(v) for k, v in constants.items()}, opset)
+        if not vi.type.HasField("tensor_type"):
+            raise UnsupportedOperator(f"input '{vi.name}' is not a tensor (sequences, optionals and maps are not "
+                                      f"supported)")
+        dtype = dtypes.from_onnx(vi.type.tensor_type.elem_type, f"input '{vi.name}'")
+        types[vi.name] = TensorType(dtype, input_shapes.get(vi.name, ()))
+    nodes = []
+    for n in g.node:
+        what = f"node '{n.name or (n.output[0] if n.output else '?')}' ({n.op_type})"
+        nodes.append(Node(n.op_type, list(n.input), list(n.output),
+                          {a.name: _attribute(a, n, opset, what) for a in n.attribute}, n.name, opset))
+    return Graph(nodes, [vi.name for vi in inputs], [o.name for o in g.output], types, constants, opset)
+
+
+def to_ir(proto: onnx.ModelProto, dims: dict | None = None) -> Graph:
+    """The IR of a loaded model: nodes follow the model's standard-domain opset; graph inputs are typed, their
+    dynamic dimensions resolved by resolve_dims(dims)."""
+    opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1)
+    g = proto.graph
+    initialized = {t.name for t in g.initializer}
+    shapes, element_count = resolve_dims([vi for vi in g.input if vi.name not in initialized], dict(dims or {}))
+    graph = _graph(g, opset, shapes)
+    graph.element_count = element_count
+    return graph

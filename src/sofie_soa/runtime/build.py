@@ -2,15 +2,14 @@
 source, every sofie_soa header, the compiler's identity, the flags and the alpaka headers' location.
 
 A cache entry is the directory ``builds/<key>/`` holding ``session.so`` and ``manifest.json`` (its size in bytes
-and sha256). It is built in a temporary directory beside it, loaded once there (so nothing unloadable is ever
-cached), then renamed into place in one step; an entry whose library does not match its manifest (truncated,
-overwritten) is removed and rebuilt before anything loads it. Temporaries left by a killed build are removed
+and sha256). It is built in a temporary directory beside it, then renamed into place in one step; an entry whose
+library does not match its manifest (truncated, overwritten) is removed and rebuilt before anything loads it,
+and one that fails to load is removed (runtime/queue.py load_library). Temporaries left by a killed build are removed
 by the next build once their process is gone.
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import hashlib
 import json
@@ -61,12 +60,28 @@ def compiler(backend: Backend) -> str:
         found = shutil.which(given)
         if not found:
             raise BuildError(f"CXX={given} is not an executable; {_INSTALL_HINT}")
+        _check_links_cxx(found)
         return found
     for name in ("c++", "g++", "clang++"):
         found = shutil.which(name)
         if found:
             return found
     raise BuildError(f"no C++ compiler found (looked for $CXX, then c++, g++ and clang++ on PATH); {_INSTALL_HINT}")
+
+
+@functools.lru_cache(maxsize=None)
+def _check_links_cxx(cxx: str) -> None:
+    """BuildError unless `cxx` links a C++ program (a C compiler such as gcc given as CXX compiles C++ but does
+    not link the C++ runtime, so its libraries fail to load where nothing else has loaded libstdc++)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "probe.cpp"
+        source.write_text("#include <stdexcept>\nint main() { try { throw std::runtime_error(\"x\"); } "
+                          "catch (std::exception const&) {} return 0; }\n")
+        result = subprocess.run([cxx, str(source), "-o", str(Path(tmp) / "probe")], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"CXX={cxx} does not link a C++ program; CXX must name a C++ compiler driver such as g++ or "
+                         f"clang++, not a C compiler:\n{result.stderr[-1000:]}")
 
 
 def _cuda_root(nvcc: str) -> Path:
@@ -213,11 +228,6 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
             raise BuildError(f"running the C++ compiler {cxx} failed ({err}); {_INSTALL_HINT}") from err
         if result.returncode != 0:
             raise BuildError(f"compiling {label} for {backend.name} failed:\n{result.stderr[-4000:]}")
-        try:
-            ctypes.CDLL(str(out))
-        except OSError as err:
-            raise BuildError(f"the library {cxx} built for {label} does not load ({err}): CXX must name a C++ "
-                             f"compiler driver such as g++ or clang++, not a C compiler") from err
         (tmp / "manifest.json").write_text(json.dumps(_digest(out)))
         try:
             os.rename(tmp, entry)

@@ -46,13 +46,6 @@ def load_library(path) -> ctypes.CDLL:
     lib.sofie_allocator_allocate.argtypes = [vp, sz, vp, *err]
     lib.sofie_allocator_free.restype = ctypes.c_int
     lib.sofie_allocator_free.argtypes = [vp, vp, sz, vp, *err]
-    if hasattr(lib, "sofie_session_create"):
-        lib.sofie_session_create.restype = ctypes.c_void_p
-        lib.sofie_session_create.argtypes = [vp, vp, *err]
-        lib.sofie_session_destroy.argtypes = [ctypes.c_void_p]
-        lib.sofie_session_infer.restype = ctypes.c_int
-        lib.sofie_session_infer.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
-                                            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     return lib
 
 

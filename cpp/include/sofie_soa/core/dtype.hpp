@@ -82,6 +82,26 @@ inline DType dtype_from_dlpack(std::uint8_t code, std::uint8_t bits) {
                               " bits) has no sofie_soa equivalent");
 }
 
+constexpr bool is_float(DType t) { return t == DType::float16 || t == DType::float32 || t == DType::float64; }
+constexpr bool is_signed_int(DType t) {
+  return t == DType::int8 || t == DType::int16 || t == DType::int32 || t == DType::int64;
+}
+
+/// Whether converting values of `from` into `to` keeps what they mean, so that it may happen silently (a column
+/// read into a model input, a model output written into a column): the same dtype; bool into anything; a float
+/// into a float of any width (rounded); an integer into a float (rounded beyond its mantissa); an integer into
+/// an integer whose range holds the source's. Float into integer or bool, and integer into bool or a narrower
+/// integer, lose information: the caller must ask for them (kernels/types.hpp `saturate`: round half to even,
+/// clamp, NaN to 0).
+constexpr bool lossless(DType from, DType to) {
+  if (from == to || from == DType::boolean || is_float(to)) return true;
+  if (to == DType::boolean || is_float(from)) return false;
+  const bool from_signed = is_signed_int(from), to_signed = is_signed_int(to);
+  if (from_signed && !to_signed) return false;
+  if (from_signed == to_signed) return size_of(to) >= size_of(from);
+  return size_of(to) > size_of(from);  // unsigned into a wider signed integer
+}
+
 /// The DType of a C++ element type, for compile-time layouts: dtype_of<float>() == DType::float32.
 /// float16 has no portable C++17 type; declare it with DType::float16 explicitly.
 template <typename T> constexpr DType dtype_of();

@@ -29,14 +29,18 @@
 
 namespace sofie_soa::kernels {
 
-/// a * b + c rounded once (IEEE fused multiply-add) on host and device: every dense sum is a chain of these in k
-/// order, so that a row's result does not depend on which path (tile, row in lanes, row) computed it. The SIMD
-/// tiles get the same from contraction of `sum += x * w` (-ffp-contract=fast, the session build's flag).
+/// a * b + c as the SIMD paths compute `sum += x * w`: rounded once (a fused multiply-add) where the target has FMA
+/// instructions — the compiler contracts the vector arithmetic into FMAs at -O2 and above with -ffp-contract=fast,
+/// the session build's flags (runtime/build.py) — and rounded twice where it has none. Every dense sum is a chain
+/// of these in k order, so a row's result does not depend on which path (tile, row in lanes, row) computed it.
+/// (An explicit per-lane fmaf is not vectorised by GCC 12: three times slower.)
 ALPAKA_FN_HOST_ACC inline float fused_multiply_add(float a, float b, float c) {
 #if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
   return fmaf(a, b, c);
-#else
+#elif defined(__FMA__) || defined(__aarch64__)
   return __builtin_fmaf(a, b, c);
+#else
+  return a * b + c;
 #endif
 }
 
@@ -357,9 +361,12 @@ struct DenseKernel {
   }
 
   /// Output j of the tile: bias and epilogue (on all lanes at once where arithmetic: identity, ReLU; lane by lane
-  /// otherwise), then stored through `y` for the last layer, else kept in `out` for the next.
+  /// otherwise), then stored through `y` for the last layer, else kept in `out` for the next. Always inlined, and
+  /// the store given a copy: the block's sums must never escape (by reference into an out-of-line call, or by
+  /// address into a store routine), or they live in memory instead of registers for the whole tile — GCC made
+  /// both choices for accessors with a larger store path, and wide_mlp ran at half speed.
   template <int V, class TAcc, class Out>
-  ALPAKA_FN_HOST static void finish(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
+  __attribute__((always_inline)) ALPAKA_FN_HOST static void finish(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
                                    DenseLayer const& layer, std::int64_t j, Rows<V>& sum, bool last, Rows<V>* out) {
     for (int v = 0; v < V; ++v) {
       Lanes& s = sum.v[v];
@@ -371,7 +378,9 @@ struct DenseKernel {
       }
     }
     if (last) {
-      y.column_store(first, count, j, reinterpret_cast<float const*>(&sum));  // vectors alias their floats
+      float lanes[V * kLanes];
+      std::memcpy(lanes, &sum, sizeof lanes);
+      y.column_store(first, count, j, lanes);
     } else {
       out[j] = sum;
     }

@@ -1,7 +1,8 @@
 // sofie_soa/runtime/c_entry.hpp — the C ABI through which Python drives queues, allocators and sessions (ctypes).
 //
-// Include once in a translation unit after defining SOFIE_SOA_TAG (an alpaka accelerator tag) and, for a model
-// library, SOFIE_SOA_SESSION (a generated Session template). Functions that can fail return non-zero (or
+// Include once in a translation unit after defining SOFIE_SOA_TAG (an alpaka accelerator tag); then, for a model
+// library, SOFIE_SOA_SESSION_ENTRY(K, Session) once per generated Session template, K = 0, 1, ... (several models
+// share one library when they are built together): it defines sofie_session_create_K, _destroy_K and _infer_K. Functions that can fail return non-zero (or
 // nullptr) and copy a message into `error` (at most `error_size` bytes, NUL-terminated); no C++ exception
 // crosses the ABI. Allocator handles are Allocator<Queue>*; every library built from the same headers and tag
 // shares that type, so an allocator made by the queue library serves sessions of any model library.
@@ -155,27 +156,33 @@ SOFIE_SOA_EXPORT int sofie_allocator_free(void* allocator, void* ptr, std::size_
   });
 }
 
-#ifdef SOFIE_SOA_SESSION
-using SofieSoaSession = SOFIE_SOA_SESSION<sofie_soa::entry::Acc, sofie_soa::entry::Queue>;
 
-SOFIE_SOA_EXPORT void* sofie_session_create(void* queue, void* allocator, char* error, std::size_t error_size) {
-  SofieSoaSession* session = nullptr;
-  sofie_soa::entry::guarded(error, error_size, [&] {
-    session = new SofieSoaSession(*static_cast<sofie_soa::entry::Queue*>(queue),
-                                  *static_cast<sofie_soa::entry::Allocator*>(allocator));
-  });
-  return session;
 }
-SOFIE_SOA_EXPORT void sofie_session_destroy(void* session) { delete static_cast<SofieSoaSession*>(session); }
 
-SOFIE_SOA_EXPORT int sofie_session_infer(void* session, void* queue, std::int64_t n,
-                                         sofie_soa::kernels::FeatureRef const* const* inputs,
-                                         sofie_soa::kernels::FeatureRef const* const* outputs, char* error,
-                                         std::size_t error_size) {
-  return sofie_soa::entry::guarded(error, error_size, [&] {
-    static_cast<SofieSoaSession const*>(session)->infer(*static_cast<sofie_soa::entry::Queue*>(queue), n, inputs,
-                                                        outputs);
-  });
-}
-#endif
-}
+/// The C entry points of session number K (a generated Session template): create on a queue with an allocator,
+/// destroy, and infer (n elements; FeatureRef arrays of the inputs and outputs), each returning non-zero or
+/// nullptr with a message in `error` on failure.
+#define SOFIE_SOA_SESSION_ENTRY(K, SESSION)                                                                        \
+  extern "C" {                                                                                                     \
+  SOFIE_SOA_EXPORT void* sofie_session_create_##K(void* queue, void* allocator, char* error, std::size_t size) {  \
+    using S = SESSION<sofie_soa::entry::Acc, sofie_soa::entry::Queue>;                                             \
+    S* session = nullptr;                                                                                          \
+    sofie_soa::entry::guarded(error, size, [&] {                                                                   \
+      session = new S(*static_cast<sofie_soa::entry::Queue*>(queue),                                              \
+                      *static_cast<sofie_soa::entry::Allocator*>(allocator));                                      \
+    });                                                                                                            \
+    return session;                                                                                                \
+  }                                                                                                                \
+  SOFIE_SOA_EXPORT void sofie_session_destroy_##K(void* session) {                                                \
+    delete static_cast<SESSION<sofie_soa::entry::Acc, sofie_soa::entry::Queue>*>(session);                       \
+  }                                                                                                                \
+  SOFIE_SOA_EXPORT int sofie_session_infer_##K(void* session, void* queue, std::int64_t n,                        \
+                                               sofie_soa::kernels::FeatureRef const* const* inputs,               \
+                                               sofie_soa::kernels::FeatureRef const* const* outputs, char* error, \
+                                               std::size_t size) {                                                \
+    return sofie_soa::entry::guarded(error, size, [&] {                                                            \
+      static_cast<SESSION<sofie_soa::entry::Acc, sofie_soa::entry::Queue> const*>(session)->infer(                \
+          *static_cast<sofie_soa::entry::Queue*>(queue), n, inputs, outputs);                                      \
+    });                                                                                                            \
+  }                                                                                                                \
+  }

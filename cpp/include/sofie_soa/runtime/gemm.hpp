@@ -78,7 +78,7 @@ void gemm(TQueue& queue, std::int64_t rows, std::int64_t k, std::int64_t n, floa
   }
 #endif
   compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(rows), kernels::DenseKernel{}, rows,
-                       kernels::DenseIn{x, k}, kernels::DenseOut{y, n},
+                       kernels::DenseIn<float>{x, k}, kernels::DenseOut<float>{y, n},
                        kernels::dense_chain<W>(kernels::DenseLayer{k, n, w, nullptr, kernels::Unary{}}));
 }
 

@@ -5,9 +5,10 @@
 // queues at once.
 //
 // A generated session derives from SessionBase<Session, TAcc, TQueue, Model> (CRTP) and provides
-//   template <class Bound> void enqueue(TQueue&, std::int64_t n, Bound const&, float const* w, float* ws) const;
-// Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, kWeights,
-// kWeightCount, kPacked / kPackedLayers / kPackedFloats (the CPU plan's packed weights) and workspace_floats(n, gpu).
+//   void enqueue(TQueue&, std::int64_t n, Bound const&, std::byte const* w, std::byte* ws) const;
+// Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, weights(),
+// kWeightBytes, kPacked / kPackedLayers / kPackedBytes (the CPU plan's packed weights) and workspace_bytes(n, gpu).
+// Sizes and offsets are in bytes; weights and workspace hold tensors of any element type, each aligned.
 #pragma once
 
 #include <algorithm>
@@ -35,31 +36,28 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
 
   /// The feature descriptors (FeatureRef arrays) of the model's inputs and outputs as kernels read them.
   struct Bound {
-    kernels::FeatureRef const* in[TModel::kInputs];
-    kernels::FeatureRef const* out[TModel::kOutputs];
+    kernels::FeatureRef const* in[TModel::kInputs > 0 ? TModel::kInputs : 1];
+    kernels::FeatureRef const* out[TModel::kOutputs > 0 ? TModel::kOutputs : 1];
   };
 
   /// Weights in memory from the device's program-wide caching allocator.
   explicit SessionBase(TQueue& queue) : SessionBase(queue, memory::default_allocator(queue)) {}
 
-  /// Copies the model's float32 weights from host memory to the queue's device, into memory from `allocator`
-  /// (which must outlive the session), and waits for the copy. On CPUs the weights are followed by the packed
-  /// copies the CPU plan's dense layers read (kernels::DenseKernel::pack).
+  /// Copies the model's weight bytes from host memory to the queue's device, into memory from `allocator` (which
+  /// must outlive the session), and waits for the copy. On CPUs the weights are followed by the packed copies the
+  /// CPU plan's dense layers read (kernels::DenseKernel::pack).
   SessionBase(TQueue& queue, Allocator& allocator)
-      : queue_(queue), allocator_(allocator), weight_bytes_((TModel::kWeightCount + packed_floats()) * sizeof(float)) {
-    weights_ = static_cast<float*>(allocator_.allocate(weight_bytes_, queue_));
-    std::vector<float> packed;
-    float const* source = TModel::kWeights;
-    if (packed_floats() > 0) {
-      packed.resize(TModel::kWeightCount + packed_floats());
-      std::copy(TModel::kWeights, TModel::kWeights + TModel::kWeightCount, packed.begin());
-      for (std::size_t i = 0; i < TModel::kPackedLayers; ++i) {
-        kernels::PackedLayer const& p = TModel::kPacked[i];
-        kernels::DenseKernel::pack(TModel::kWeights + p.weight, p.k, p.n, packed.data() + p.packed);
-      }
-      source = packed.data();
+      : queue_(queue), allocator_(allocator), weight_bytes_(std::max<std::size_t>(TModel::kWeightBytes + packed_bytes(), 1)) {
+    weights_ = static_cast<std::byte*>(allocator_.allocate(weight_bytes_, queue_));
+    std::vector<float> staging((weight_bytes_ + sizeof(float) - 1) / sizeof(float));  // float-aligned host copy
+    auto* source = reinterpret_cast<std::byte*>(staging.data());
+    std::copy(TModel::weights(), TModel::weights() + TModel::kWeightBytes, source);
+    for (std::size_t i = 0; i < (packed_bytes() > 0 ? TModel::kPackedLayers : 0); ++i) {
+      kernels::PackedLayer const& p = TModel::kPacked[i];
+      kernels::DenseKernel::pack(reinterpret_cast<float const*>(source + p.weight), p.k, p.n,
+                                 reinterpret_cast<float*>(source + p.packed));
     }
-    const alpaka::Vec<compat::Dim1, compat::Idx> extent(TModel::kWeightCount + packed_floats());
+    const alpaka::Vec<compat::Dim1, compat::Idx> extent(weight_bytes_);
     auto host = alpaka::createView(compat::host(), source, extent);
     auto device = alpaka::createView(alpaka::getDev(queue_), weights_, extent);
     alpaka::memcpy(queue_, device, host);
@@ -75,17 +73,21 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   /// outputs[j] to TModel::kOutputFeatures[j]; they must stay valid until the queue has run the work.
   void infer(TQueue& queue, std::int64_t n, kernels::FeatureRef const* const* inputs,
              kernels::FeatureRef const* const* outputs) const {
-    Workspace staging(allocator_, queue, descriptor_floats());
+    Workspace staging(allocator_, queue, descriptor_bytes());
     const Bound bound = bind(queue, staging, inputs, outputs);
-    Workspace workspace(allocator_, queue, TModel::workspace_floats(n, compat::is_gpu<TAcc>()));
+    Workspace workspace(allocator_, queue, TModel::workspace_bytes(n, compat::is_gpu<TAcc>()));
     static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, workspace.data());
   }
 
   /// Enqueues inference on SoA tensor views (ONNX input and output order). Throws std::invalid_argument naming
-  /// the tensor when a feature count or n differs from the model's, before anything is enqueued.
-  void infer(TQueue& queue, std::vector<TensorView> const& inputs, std::vector<TensorView> const& outputs) const {
-    const FeatureRefs in(inputs, TModel::kInputFeatures, TModel::kInputNames, TModel::kInputs, "input");
-    const FeatureRefs out(outputs, TModel::kOutputFeatures, TModel::kOutputNames, TModel::kOutputs, "output");
+  /// the tensor when a feature count or n differs from the model's, or a column's dtype would lose information
+  /// (unless `saturate`), before anything is enqueued.
+  void infer(TQueue& queue, std::vector<TensorView> const& inputs, std::vector<TensorView> const& outputs,
+             bool saturate = false) const {
+    const FeatureRefs in(inputs, TModel::kInputFeatures, TModel::kInputDTypes, TModel::kInputNames, TModel::kInputs,
+                         false, saturate);
+    const FeatureRefs out(outputs, TModel::kOutputFeatures, TModel::kOutputDTypes, TModel::kOutputNames,
+                          TModel::kOutputs, true, saturate);
     if (out.n() != in.n())
       throw std::invalid_argument("outputs have n = " + std::to_string(out.n()) + ", inputs have n = " +
                                   std::to_string(in.n()));
@@ -93,36 +95,36 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   }
 
  private:
-  /// `floats` float32 elements for work enqueued on `queue`, returned to the allocator (queue-ordered: no wait)
-  /// when this object goes out of scope.
+  /// `bytes` bytes for work enqueued on `queue`, returned to the allocator (queue-ordered: no wait) when this
+  /// object goes out of scope.
   class Workspace {
    public:
-    Workspace(Allocator& allocator, TQueue& queue, std::size_t floats)
-        : allocator_(allocator), queue_(queue), bytes_(floats * sizeof(float)),
-          data_(bytes_ ? static_cast<float*>(allocator.allocate(bytes_, queue)) : nullptr) {}
+    Workspace(Allocator& allocator, TQueue& queue, std::size_t bytes)
+        : allocator_(allocator), queue_(queue), bytes_(bytes),
+          data_(bytes_ ? static_cast<std::byte*>(allocator.allocate(bytes_, queue)) : nullptr) {}
     ~Workspace() {
       if (data_) allocator_.free(data_, bytes_, queue_);
     }
     Workspace(Workspace const&) = delete;
     Workspace& operator=(Workspace const&) = delete;
-    float* data() const { return data_; }
+    std::byte* data() const { return data_; }
 
    private:
     Allocator& allocator_;
     TQueue& queue_;
     std::size_t bytes_;
-    float* data_;
+    std::byte* data_;
   };
 
-  /// Floats of packed weights after the weights: the CPU plan's (GPU plans read none).
-  static constexpr std::size_t packed_floats() { return compat::is_gpu<TAcc>() ? 0 : TModel::kPackedFloats; }
+  /// Bytes of packed weights after the weights: the CPU plan's (GPU plans read none).
+  static constexpr std::size_t packed_bytes() { return compat::is_gpu<TAcc>() ? 0 : TModel::kPackedBytes; }
 
-  /// Floats of device staging for the descriptors: every feature's FeatureRef on GPUs, none on CPUs.
-  static constexpr std::size_t descriptor_floats() {
+  /// Bytes of device staging for the descriptors: every feature's FeatureRef on GPUs, none on CPUs.
+  static constexpr std::size_t descriptor_bytes() {
     std::int64_t count = 0;
     for (std::int64_t f : TModel::kInputFeatures) count += f;
     for (std::int64_t f : TModel::kOutputFeatures) count += f;
-    return compat::is_gpu<TAcc>() ? static_cast<std::size_t>(count) * sizeof(kernels::FeatureRef) / sizeof(float) : 0;
+    return compat::is_gpu<TAcc>() ? static_cast<std::size_t>(count) * sizeof(kernels::FeatureRef) : 0;
   }
 
   /// CPU: the caller's descriptor arrays as they are. GPU: copied into `staging` on `queue` — descriptors only,
@@ -159,7 +161,7 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   TQueue queue_;  // a handle to the construction queue: the weights are freed on it
   Allocator& allocator_;
   std::size_t weight_bytes_;
-  float* weights_ = nullptr;
+  std::byte* weights_ = nullptr;
 };
 
 }  // namespace sofie_soa::runtime

@@ -1,18 +1,23 @@
-"""Optimization passes, one per module, each a function ``run(graph) -> None`` that rewrites the graph in place.
+"""Graph passes, one per module, each a function ``run(graph) -> None`` that rewrites the graph in place.
 
-The order is data: PIPELINE below. Constant folding comes first so that later passes see constants; fusions
-come last so that they see the simplified graph.
+The order is data: PIPELINE below. Dead code goes first, so that nothing dead is folded; type inference and
+compile-time evaluation (infer) give every tensor its type and fold shapes, constants and control flow; the
+dense-layer passes then fuse what the register-blocked dense kernel can do in one launch.
 """
 
-from sofie_soa.compiler.passes import (constant_folding, eliminate_noops, fold_batchnorm, fuse_activation,
-                                       matmul_add_to_gemm)
+from sofie_soa.compiler.passes import (dead_code, dense_bias, dense_layers, eliminate_noops, fold_batchnorm,
+                                       fuse_activation, infer)
 
 PIPELINE = [
-    constant_folding,
+    dead_code,
+    infer,
+    dead_code,
     eliminate_noops,
-    matmul_add_to_gemm,
+    dense_layers,
+    dense_bias,
     fold_batchnorm,
     fuse_activation,
+    dead_code,
 ]
 
 

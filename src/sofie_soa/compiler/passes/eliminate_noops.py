@@ -1,7 +1,7 @@
-"""Removes operators that do nothing at inference: Identity and Dropout (inference mode). A node whose output
-is a graph output is kept when its input is a graph input, output or constant (the output must still be
-written). Reshape, Flatten, Squeeze, Unsqueeze and float Casts need no pass: lowering aliases their input's
-storage, so they cost nothing unless data must move into a graph output."""
+"""Removes operators that do nothing at inference: Identity and Dropout (without a used mask output). Where the
+removed node wrote a graph output, the producer of its input writes that output instead, so graph outputs keep
+their names; where its input is a graph input, output or constant, the node stays as the copy the output needs.
+Reshape, Flatten, Squeeze, Unsqueeze and same-type Casts need no pass: lowering aliases their input's storage."""
 
 from sofie_soa.compiler.ir import Graph
 
@@ -9,7 +9,8 @@ _ALWAYS = {"Identity", "Dropout"}
 
 
 def _is_noop(node, graph: Graph) -> bool:
-    return node.op_type in _ALWAYS and not any(graph.consumers(o) or o in graph.outputs for o in node.outputs[1:])
+    return node.op_type in _ALWAYS and not any(o and (graph.consumers(o) or o in graph.outputs)
+                                               for o in node.outputs[1:])
 
 
 def run(graph: Graph) -> None:
@@ -17,7 +18,14 @@ def run(graph: Graph) -> None:
         if not _is_noop(node, graph):
             continue
         src, dst = node.inputs[0], node.outputs[0]
-        if dst in graph.outputs and (src in graph.inputs or src in graph.outputs or src in graph.constants):
-            continue  # the output buffer still has to be written: keep it as a copy
+        if dst not in graph.outputs:
+            graph.nodes.remove(node)
+            graph.replace_uses(dst, src)
+            continue
+        producer = graph.producer(src)
+        if producer is None or src in graph.outputs:
+            continue  # a graph input, constant or another output: the copy stays
         graph.nodes.remove(node)
-        graph.replace_uses(dst, src)
+        producer.outputs = [dst if o == src else o for o in producer.outputs]
+        for user in graph.consumers(src):
+            user.inputs = [dst if i == src else i for i in user.inputs]
