@@ -396,21 +396,45 @@ class Runner {
   }
 
  private:
-  /// ValueError when two output features start at the same address (one column given twice, or to two outputs):
-  /// the kernels would write it twice. begin[j] is output j's first FeatureRef, rows[j] its rows (none: no memory).
+  /// ValueError when two output features share memory (one column given twice or to two outputs, or row ranges
+  /// of one array that overlap): the kernels would write an element twice. A feature covers the bytes
+  /// data + r·stride·size + [0, size) for r < rows; two features whose byte ranges intersect overlap when their
+  /// strides differ (conservative), or, with one stride, when their distance modulo the stride is below the element
+  /// size. begin[j] is output j's first FeatureRef, rows[j] its rows (none: no memory). Sorted by start, so the
+  /// common case (SoA columns, disjoint ranges) costs one comparison per feature.
   void check_no_overlap(std::vector<FeatureRef> const& refs, std::size_t const* begin, std::int64_t const* rows,
                         std::size_t outputs) const {
-    thread_local std::vector<std::pair<std::byte*, std::size_t>> starts;
-    starts.clear();
-    for (std::size_t j = 0; j < outputs; ++j)
-      if (rows[j] > 0)
-        for (std::size_t k = begin[j]; k < begin[j + 1]; ++k) starts.emplace_back(refs[k].data, k - begin[0]);
-    if (starts.size() < 2) return;
-    std::sort(starts.begin(), starts.end());
-    for (std::size_t k = 1; k < starts.size(); ++k)
-      if (starts[k].first == starts[k - 1].first)
-        throw nb::value_error(("outputs overlap: " + feature_name(starts[k - 1].second) + " and " +
-                               feature_name(starts[k].second) + " are the same memory").c_str());
+    struct Span {
+      std::intptr_t first, last;  // bytes [first, last)
+      std::int64_t stride, size;  // bytes between rows (>= 0; 0 for one row), bytes of an element
+      std::size_t flat;
+    };
+    thread_local std::vector<Span> spans;
+    spans.clear();
+    for (std::size_t j = 0; j < outputs; ++j) {
+      if (rows[j] <= 0) continue;
+      for (std::size_t k = begin[j]; k < begin[j + 1]; ++k) {
+        const auto size = static_cast<std::int64_t>(size_of(refs[k].dtype));
+        const std::int64_t step = rows[j] > 1 ? refs[k].stride * size : 0, reach = (rows[j] - 1) * step;
+        const auto at = reinterpret_cast<std::intptr_t>(refs[k].data);
+        spans.push_back({reach < 0 ? at + reach : at, (reach < 0 ? at : at + reach) + size, step < 0 ? -step : step,
+                         size, k - begin[0]});
+      }
+    }
+    if (spans.size() < 2) return;
+    std::sort(spans.begin(), spans.end(), [](Span const& a, Span const& b) { return a.first < b.first; });
+    for (std::size_t a = 0; a < spans.size(); ++a)
+      for (std::size_t b = a + 1; b < spans.size() && spans[b].first < spans[a].last; ++b) {
+        Span const &x = spans[a], &y = spans[b];
+        bool shared = x.stride != y.stride || x.stride == 0;
+        if (!shared) {
+          const std::int64_t distance = (y.first - x.first) % x.stride;  // y starts `distance` bytes into a row
+          shared = distance < x.size || x.stride - distance < y.size;
+        }
+        if (shared)
+          throw nb::value_error(("outputs overlap: " + feature_name(x.flat) + " and " + feature_name(y.flat) +
+                                 " share memory").c_str());
+      }
   }
   std::string feature_name(std::size_t flat) const {
     for (Signature const& s : outputs_) {

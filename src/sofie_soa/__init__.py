@@ -7,6 +7,7 @@ interop) is implemented in C++ (``cpp/include/sofie_soa``) and bound by nanobind
 from sofie_soa._core import (Layout, Member, MemberKind, SoA, Tensor, column, eigen_column, host_allocator_stats,
                              scalar)
 
+from sofie_soa.compiler.check import Problem, check
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.runtime.build import BuildError
 from sofie_soa.runtime.memory import CachingAllocator, default_allocator
@@ -15,6 +16,6 @@ from sofie_soa.runtime.queue import Queue
 
 __version__ = "0.1.0"
 
-__all__ = ["BuildError", "CachingAllocator", "Layout", "Member", "MemberKind", "Model", "ModelError", "Queue", "SoA",
-           "Tensor", "UnsupportedOperator", "column", "compile", "default_allocator", "eigen_column",
+__all__ = ["BuildError", "CachingAllocator", "Layout", "Member", "MemberKind", "Model", "ModelError", "Problem", "Queue",
+           "SoA", "Tensor", "UnsupportedOperator", "check", "column", "compile", "default_allocator", "eigen_column",
            "host_allocator_stats", "scalar"]

@@ -8,6 +8,8 @@
   python -m sofie_soa --cublas-root            the directory of cuBLAS's include/ and lib/ for SOFIE_SOA_CUBLAS_ROOT
                                                (empty when nvcc's own CUDA has cuBLAS, or none is installed)
   python -m sofie_soa emit model.onnx -o h     write the session header of model.onnx (ahead of time)
+  python -m sofie_soa check model.onnx         every node that keeps model.onnx from compiling, with the
+                                               reason (exit status 1), or that it compiles; builds nothing
 """
 
 import argparse
@@ -33,7 +35,19 @@ def main(argv=None) -> int:
     emit.add_argument("model", type=Path)
     emit.add_argument("-o", "--output", type=Path, required=True)
     emit.add_argument("--name", help="C++ namespace suffix (default: the model file's stem)")
+    check = sub.add_parser("check", help="list every node that keeps an ONNX model from compiling (builds nothing)")
+    check.add_argument("model", type=Path)
+    check.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
+                       help="fix a dynamic dimension other than the element count (repeatable)")
     args = parser.parse_args(argv)
+    if args.command == "check":
+        from sofie_soa.compiler.check import check as check_model
+        dims = {k: int(v) for k, v in (d.split("=", 1) for d in args.dim)}
+        problems = check_model(args.model, dims)
+        for p in problems:
+            print(f"{args.model}: {p.message}")
+        print(f"{args.model}: {len(problems)} problem(s)" if problems else f"{args.model}: compiles")
+        return 1 if problems else 0
     if args.command == "emit":
         from sofie_soa.runtime.model import generate
         generated = generate(args.model, args.name or args.model.stem)

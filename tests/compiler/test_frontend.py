@@ -2,7 +2,8 @@
 
 import onnx
 import pytest
-from onnx import TensorProto, helper
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
 
 import sofie_soa as ss
 from sofie_soa.runtime.model import generate
@@ -115,3 +116,14 @@ def test_models_beyond_the_documented_limits_are_refused_when_loaded():
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1])])
     with pytest.raises(ss.ModelError, match="has 65 graph inputs; at most 64"):
         generate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+
+
+def test_initializers_listed_as_graph_inputs_do_not_count_toward_the_input_limit():
+    """IR < 4 models (the onnx package's light_* models among them) list every initializer in graph.input."""
+    weights = [numpy_helper.from_array(np.full((1,), float(i), np.float32), f"w{i}") for i in range(100)]
+    nodes = [helper.make_node("Add", ["x" if i == 0 else f"t{i}", f"w{i}"], [f"t{i + 1}"]) for i in range(100)]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1])]
+    inputs += [helper.make_tensor_value_info(w.name, TensorProto.FLOAT, [1]) for w in weights]
+    graph = helper.make_graph(nodes, "old", inputs, [helper.make_tensor_value_info("t100", TensorProto.FLOAT, ["N", 1])],
+                              initializer=weights)
+    assert "class" in generate(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])).header

@@ -5,27 +5,10 @@ onnxruntime on SoA features read in place."""
 import numpy as np
 import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
 import sofie_soa as ss
 from conftest import BACKENDS, FEATURES, gathered, tracks
-
-
-def shape_model() -> bytes:
-    """x [N, 4] -> concat(x, relu(x), neg(x)) [N, 12] -> reshape [N, 3, 4] -> transpose (0, 2, 1) [N, 4, 3]
-    -> softmax(axis 1) -> flatten [N, 12] -> Gemm -> y [N, 3]."""
-    w = numpy_helper.from_array(np.random.default_rng(0).normal(size=(3, 12)).astype(np.float32), "w")
-    shape = numpy_helper.from_array(np.array([-1, 3, 4], np.int64), "shape")
-    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Neg", ["x"], ["m"]),
-             helper.make_node("Concat", ["x", "r", "m"], ["c"], axis=1),
-             helper.make_node("Reshape", ["c", "shape"], ["c3"]),
-             helper.make_node("Transpose", ["c3"], ["t"], perm=[0, 2, 1]),
-             helper.make_node("Softmax", ["t"], ["s"], axis=1),
-             helper.make_node("Flatten", ["s"], ["f"], axis=1),
-             helper.make_node("Gemm", ["f", "w"], ["y"], transB=1)]
-    graph = helper.make_graph(nodes, "shape_ops", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], [w, shape])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8).SerializeToString()
+from small_models import shape_model
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -245,16 +245,17 @@ def arguments(graph: Graph, node) -> list:
 
 
 def keywords(fn, node, ctx) -> dict:
-    """The node's attributes as keyword arguments of its operator function; an attribute whose name is a Python
-    keyword or builtin the function shadows (broadcast) is spelled with a trailing underscore. ModelError names
-    an attribute the function does not know."""
+    """The node's attributes as keyword arguments of its operator function. An attribute spelled like one of the
+    function's inputs (an older opset's attribute form of an input: Pad-2 `pads`, Split-2 `split`, Slice-1
+    `starts`, Clip-6 `min`, Unsqueeze-1 `axes` ...) or like a Python keyword or builtin the function shadows
+    (`broadcast`) gets a trailing underscore. ModelError names an attribute the function does not know."""
     params = inspect.signature(fn).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        return dict(node.attrs)
+    inputs = {name for name, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)}
+    catch_all = any(p.kind == p.VAR_KEYWORD for p in params.values())
     out = {}
     for name, value in node.attrs.items():
-        key = name if name in params else name + "_"
-        if key not in params:
+        key = name + "_" if name in inputs or (name not in params and name + "_" in params) else name
+        if key not in params and not catch_all:
             raise ModelError(f"{ctx.where}: attribute '{name}' of {node.op_type} (opset {ctx.opset}) is not supported")
         out[key] = value
     return out

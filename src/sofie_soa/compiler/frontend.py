@@ -91,7 +91,9 @@ def _check_limits(proto: onnx.ModelProto, where: str) -> None:
         if node.domain not in ("", "ai.onnx"):
             raise UnsupportedOperator(f"node '{node.name or node.output[0]}' ({node.op_type}) is in domain "
                                       f"'{node.domain}': only the standard ONNX domain is supported")
-    for kind, values in (("inputs", proto.graph.input), ("outputs", proto.graph.output)):
+    initializers = {t.name for t in proto.graph.initializer}
+    inputs = [v for v in proto.graph.input if v.name not in initializers]  # IR < 4 lists initializers as inputs
+    for kind, values in (("inputs", inputs), ("outputs", proto.graph.output)):
         if len(values) > MAX_GRAPH_TENSORS:
             raise ModelError(f"{where} has {len(values)} graph {kind}; at most {MAX_GRAPH_TENSORS} are supported")
     names = [o.name for o in proto.graph.output]
@@ -174,8 +176,10 @@ def _array(tensor: onnx.TensorProto, what: str) -> np.ndarray:
     return np.asarray(numpy_helper.to_array(tensor))
 
 
-def _graph(g: onnx.GraphProto, opset: int, input_shapes: dict, where: str = "the model") -> Graph:
+def _graph(g: onnx.GraphProto, opset: int, input_shapes: dict, where: str = "the model",
+           bound: dict | None = None) -> Graph:
     constants = {t.name: _array(t, f"initializer '{t.name}'") for t in g.initializer}
+    constants.update(bound or {})
     inputs = [vi for vi in g.input if vi.name not in constants]
     types = {}
     for vi in inputs:
@@ -192,13 +196,36 @@ def _graph(g: onnx.GraphProto, opset: int, input_shapes: dict, where: str = "the
     return Graph(nodes, [vi.name for vi in inputs], [o.name for o in g.output], types, constants, opset)
 
 
-def to_ir(proto: onnx.ModelProto, dims: dict | None = None) -> Graph:
+def bind_inputs(g: onnx.GraphProto, constants: dict) -> dict:
+    """Graph inputs given a value at compile time (`compile(..., constants={name: array})`): each becomes a
+    constant like an initializer, so that shape inputs (a Reshape's target, Slice's starts, ...) fold. ModelError
+    when a name is not a graph input, or the array's dtype or shape differs from the input's declaration."""
+    declared = {vi.name: vi for vi in g.input}
+    bound = {}
+    for name, value in constants.items():
+        if name not in declared:
+            raise ModelError(f"constants: '{name}' is not a graph input (inputs: {', '.join(sorted(declared))})")
+        array = np.asarray(value)
+        tensor = declared[name].type.tensor_type
+        dtype = dtypes.from_onnx(tensor.elem_type, f"input '{name}'")
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+        if array.dtype.name != dtype or (tensor.HasField("shape") and (
+                len(dims) != array.ndim or any(d is not None and d != e for d, e in zip(dims, array.shape)))):
+            raise ModelError(f"constants: input '{name}' is declared {dtype}{dims}, the value is "
+                             f"{array.dtype.name}{list(array.shape)}")
+        bound[name] = array
+    return bound
+
+
+def to_ir(proto: onnx.ModelProto, dims: dict | None = None, constants: dict | None = None) -> Graph:
     """The IR of a loaded model: nodes follow the model's standard-domain opset; graph inputs are typed, their
-    dynamic dimensions resolved by resolve_dims(dims)."""
+    dynamic dimensions resolved by resolve_dims(dims); inputs in `constants` are bound to those values
+    (bind_inputs)."""
     opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1)
     g = proto.graph
-    initialized = {t.name for t in g.initializer}
+    bound = bind_inputs(g, constants or {})
+    initialized = {t.name for t in g.initializer} | set(bound)
     shapes, element_count = resolve_dims([vi for vi in g.input if vi.name not in initialized], dict(dims or {}))
-    graph = _graph(g, opset, shapes)
+    graph = _graph(g, opset, shapes, bound=bound)
     graph.element_count = element_count
     return graph

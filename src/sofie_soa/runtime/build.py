@@ -35,6 +35,14 @@ LANGUAGE_FLAGS = ("-std=c++17", "-O3", "-shared")
 HOST_FLAGS = ("-march=native", "-fPIC", "-fvisibility=hidden", "-ffp-contract=fast")
 
 
+def extra_host_flags() -> list[str]:
+    """$SOFIE_SOA_CXXFLAGS split like a shell would: host compiler flags appended to every session build (after
+    the defaults, so -O2 there wins over -O3), e.g. the test suite's sanitizer build
+    (`-fsanitize=address,undefined`). Part of the cache key like every flag."""
+    import shlex
+    return shlex.split(os.environ.get("SOFIE_SOA_CXXFLAGS", ""))
+
+
 class BuildError(RuntimeError):
     """The C++ compiler is missing or failed, or what it built does not load; the message says which, with the
     compiler's diagnostics."""
@@ -129,9 +137,9 @@ def _flags(backend: Backend, cxx: str) -> list[str]:
     includes = [f"-I{paths.include_dir()}", f"-I{alpaka_include_dir()}", f"-I{boost_include()}"]
     if backend.cuda:
         return ["-x", "cu", *LANGUAGE_FLAGS, "--expt-relaxed-constexpr", "--extended-lambda",
-                f"-Xcompiler={','.join(HOST_FLAGS)}", *backend.flags, f"-D{backend.define}", *includes,
+                f"-Xcompiler={','.join((*HOST_FLAGS, *extra_host_flags()))}", *backend.flags, f"-D{backend.define}", *includes,
                 *curand_include(cxx), *cublas_flags(cxx)]
-    return [*LANGUAGE_FLAGS, *HOST_FLAGS, *backend.flags, f"-D{backend.define}", *includes]
+    return [*LANGUAGE_FLAGS, *HOST_FLAGS, *extra_host_flags(), *backend.flags, f"-D{backend.define}", *includes]
 
 
 @functools.lru_cache(maxsize=None)

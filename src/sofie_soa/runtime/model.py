@@ -34,11 +34,13 @@ class Generated:
     namespace: str
 
 
-def generate(model, name: str = "model", dims: dict | None = None, base_dir=None) -> Generated:
+def generate(model, name: str = "model", dims: dict | None = None, base_dir=None,
+             constants: dict | None = None) -> Generated:
     """The session of `model` (path, bytes or onnx.ModelProto) as a C++ header (compiler/, codegen/): each target's
     Plan after its PLAN_PASSES. `dims` fixes dynamic dimensions other than the element count by name
-    (compiler/frontend.py resolve_dims); `base_dir` is where a model given as bytes keeps its external data."""
-    graph = passes.optimize(frontend.to_ir(frontend.load_model(model, base_dir), dims))
+    (compiler/frontend.py resolve_dims); `base_dir` is where a model given as bytes keeps its external data;
+    `constants` binds graph inputs to values at compile time (frontend.bind_inputs)."""
+    graph = passes.optimize(frontend.to_ir(frontend.load_model(model, base_dir), dims, constants))
     plans = {}
     for target, target_passes in PLAN_PASSES.items():
         plan = lower(graph)
@@ -52,19 +54,22 @@ def _label(model, name) -> str:
     return name or (Path(model).name if isinstance(model, (str, os.PathLike)) else "model")
 
 
-def compile(model, backend: str = "cpu_serial", name: str | None = None, dims: dict | None = None) -> "Model":
+def compile(model, backend: str = "cpu_serial", name: str | None = None, dims: dict | None = None,
+            constants: dict | None = None) -> "Model":
     """Compiles an ONNX model (path, bytes or ModelProto) into a session for `backend` (cpu_serial, cpu_threads,
     cpu_omp2_blocks, cuda — nvcc, sm_80 and sm_90). The shared library is built once and cached by content hash.
     `dims` fixes dynamic dimensions other than the element count, by the names the model gives them
-    (compile(model, dims={"P": 64})).
+    (compile(model, dims={"P": 64})). `constants` gives graph inputs a value at compile time
+    ({name: NumPy array} of the input's dtype and shape): they are then no inputs of the session, and shape
+    inputs — a Reshape's target, Slice's starts, Unsqueeze's axes fed as graph inputs — fold.
 
     Raises sofie_soa.ModelError for corrupt or unsupported models (UnsupportedOperator names node, op type and
     opset), ValueError for an unknown backend, BuildError if the C++ compiler is missing or fails."""
-    return compile_many([model], backend, names=[name], dims=dims)[0]
+    return compile_many([model], backend, names=[name], dims=dims, constants=constants)[0]
 
 
 def compile_many(models: list, backend: str = "cpu_serial", names: list | None = None,
-                 dims: dict | None = None) -> list:
+                 dims: dict | None = None, constants: dict | None = None) -> list:
     """Compiles several models into one shared library (one compiler run: what they share is instantiated once),
     returning one Model each. Errors as compile()."""
     spec = find_backend(backend)
@@ -74,7 +79,7 @@ def compile_many(models: list, backend: str = "cpu_serial", names: list | None =
     for k, (model, label) in enumerate(zip(models, labels)):
         name = label if namespace_of(label) not in taken else f"{label}#{k}"
         taken.add(namespace_of(name))
-        generated.append(generate(model, name, dims))
+        generated.append(generate(model, name, dims, constants=constants))
     return build_models(generated, spec.name, labels)
 
 

@@ -103,7 +103,7 @@ def Clip(ctx, input, min=None, max=None, **attrs):
     bounds = []
     for bound, key in ((min, "min"), (max, "max")):
         if bound is None:
-            bounds.append(attrs.get(key))
+            bounds.append(attrs.get(key + "_"))
         elif bound.value is not None:
             bounds.append(bound.value.reshape(-1)[0].item())
         else:

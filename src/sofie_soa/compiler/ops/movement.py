@@ -72,7 +72,7 @@ def Split(ctx, input, split=None, *, axis=0, num_outputs=None, **legacy):
     a = normalize_axis(axis, input.rank, ctx.where)
     extent = input.shape[a]
     parts = len(ctx.node.outputs)
-    sizes = split.ints("split", ctx) if split is not None else legacy.get("split")
+    sizes = split.ints("split", ctx) if split is not None else legacy.get("split_")
     if sizes is None:
         if isinstance(extent, SymN):
             if extent.c % parts:
@@ -108,8 +108,8 @@ def Slice(ctx, data, starts=None, ends=None, axes=None, steps=None, **legacy):
     """Slice-13 (starts/ends/axes/steps as inputs known at compile time; attributes before opset 10). A multiple
     of N may only be sliced whole."""
     if starts is None:
-        s, e = list(legacy["starts"]), list(legacy["ends"])
-        ax = list(legacy.get("axes", range(len(s))))
+        s, e = list(legacy["starts_"]), list(legacy["ends_"])
+        ax = list(legacy.get("axes_", range(len(s))))
         st = [1] * len(s)
     else:
         s, e = starts.ints("starts", ctx), ends.ints("ends", ctx)
@@ -205,7 +205,7 @@ def Pad(ctx, data, pads=None, constant_value=None, axes=None, *, mode="constant"
     value were attributes."""
     if mode not in ("constant", "reflect", "edge", "wrap"):
         raise ModelError(f"{ctx.where}: Pad mode '{mode}' is not one of constant, reflect, edge, wrap")
-    amounts = pads.ints("pads", ctx) if pads is not None else list(legacy.get("pads", legacy.get("paddings", [])))
+    amounts = pads.ints("pads", ctx) if pads is not None else list(legacy.get("pads_", legacy.get("paddings", [])))
     chosen = normalize_axes(axes.ints("axes", ctx), data.rank, ctx.where) if axes is not None else \
         list(range(data.rank))
     if len(amounts) != 2 * len(chosen):

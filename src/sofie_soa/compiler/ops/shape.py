@@ -38,7 +38,7 @@ def _same_size(ctx, source, shape) -> None:
 @op("Reshape")
 def Reshape(ctx, data, shape=None, *, allowzero=0, **legacy):
     """Reshape-5+: the target shape is an input known at compile time (Reshape-1 had it as an attribute)."""
-    target = shape.ints("the target shape", ctx) if shape is not None else list(legacy.get("shape", []))
+    target = shape.ints("the target shape", ctx) if shape is not None else list(legacy.get("shape_", []))
     out = []
     for i, d in enumerate(target):
         if not isinstance(d, SymN) and d == 0 and not allowzero:

@@ -45,10 +45,11 @@ def normalize_axes(axes, rank: int, where: str) -> list[int]:
 
 
 def axes_argument(ctx, axes_input, attrs: dict, what: str = "axes"):
-    """Axes given as an input (newer opsets) or as the attribute `axes` (older ones); None when neither."""
+    """Axes given as an input (newer opsets) or as the attribute `axes` (older ones, passed as `axes_`); None when
+    neither."""
     if axes_input is not None:
         return axes_input.ints(what, ctx)
-    value = attrs.get("axes")
+    value = attrs.get("axes_")
     return None if value is None else list(value)
 
 

@@ -109,36 +109,53 @@ def _inputs(graph: Graph, node: Node) -> list:
     return args
 
 
-def run(graph: Graph) -> None:
+def run(graph: Graph, problems: list | None = None) -> None:
+    """Infers and folds `graph` in place. With `problems` (a list), a node that raises a ModelError is appended as
+    (node, error) instead, and the nodes computed from its outputs are skipped, so that one walk finds every
+    independent problem (sofie_soa.check)."""
     for name, value in graph.constants.items():
         graph.types[name] = TensorType(value.dtype.name, tuple(value.shape))
-    pending, kept = list(graph.nodes), []
+    pending, kept, failed = list(graph.nodes), [], set()
     while pending:
         node = pending.pop(0)
-        inputs = _inputs(graph, node)
-        if node.op_type == "If":
-            condition = inputs[0].value if inputs else None
-            if condition is None or condition.dtype == object:
-                raise UnsupportedOperator(f"{node.describe()}: If whose condition is only known at run time is not "
-                                          f"supported (control flow must fold at compile time)")
-            pending[:0] = _inline_if(graph, node, condition)
-            continue
-        if node.op_type not in REGISTRY:
-            body = functions.expand(node, [None if t is None else TensorType(t.dtype, t.shape) for t in inputs],
-                                    graph.fresh)
-            if body is None:
-                raise UnsupportedOperator(f"{node.describe()}: operator {node.op_type} (opset {node.opset}) is not "
-                                          f"supported")
-            pending[:0] = body
-            continue
-        types = output_types(graph, node, inputs)
-        for name, t in zip(node.outputs, types):
-            if name:
-                graph.types[name] = t
-        values = folding.fold(node, inputs, [t for t in types if t is not None])
-        if values is None:
-            kept.append(node)
-            continue
-        for name, value in zip([o for o in node.outputs if o], values):
-            graph.constants[name] = value
+        if problems is None:
+            _visit(graph, node, pending, kept)
+        elif not failed.intersection(node.inputs):
+            try:
+                _visit(graph, node, pending, kept)
+            except ModelError as err:
+                problems.append((node, err))
+                failed.update(node.outputs)
+        else:
+            failed.update(node.outputs)
     graph.nodes = kept
+
+
+def _visit(graph: Graph, node: Node, pending: list, kept: list) -> None:
+    """Infers one node: expands it (function body, folded If) into `pending`, folds it, or appends it to `kept`."""
+    inputs = _inputs(graph, node)
+    if node.op_type == "If":
+        condition = inputs[0].value if inputs else None
+        if condition is None or condition.dtype == object:
+            raise UnsupportedOperator(f"{node.describe()}: If whose condition is only known at run time is not "
+                                      f"supported (control flow must fold at compile time)")
+        pending[:0] = _inline_if(graph, node, condition)
+        return
+    if node.op_type not in REGISTRY:
+        body = functions.expand(node, [None if t is None else TensorType(t.dtype, t.shape) for t in inputs],
+                                graph.fresh)
+        if body is None:
+            raise UnsupportedOperator(f"{node.describe()}: operator {node.op_type} (opset {node.opset}) is not "
+                                      f"supported")
+        pending[:0] = body
+        return
+    types = output_types(graph, node, inputs)
+    for name, t in zip(node.outputs, types):
+        if name:
+            graph.types[name] = t
+    values = folding.fold(node, inputs, [t for t in types if t is not None])
+    if values is None:
+        kept.append(node)
+        return
+    for name, value in zip([o for o in node.outputs if o], values):
+        graph.constants[name] = value
