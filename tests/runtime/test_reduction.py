@@ -144,7 +144,7 @@ def _nan_model():
 
 def _deepsets_model():
     """x [N, P, F], mask [N, P, 1] -> masked sum over P [N, F], max over F [N, P, 1], argmax over P [N, F], cumsum
-    over P; and along N itself: sum over N [1, P, F], mean over N and F [P], cumsum along N."""
+    over P; and along N itself: sum over N [1, P, F], mean over N and F [P], cumsum along N, argmin over N [P, F]."""
     nodes = [helper.make_node("Mul", ["x", "mask"], ["masked"]),
              helper.make_node("ReduceSum", ["masked", "axis_p"], ["pooled"], keepdims=0),
              helper.make_node("ReduceMax", ["x"], ["peak"], axes=[2], keepdims=1),
@@ -152,12 +152,13 @@ def _deepsets_model():
              helper.make_node("CumSum", ["x", "axis_p"], ["running"]),
              helper.make_node("ReduceSum", ["x", "axis_n"], ["total"], keepdims=1),
              helper.make_node("ReduceMean", ["x"], ["mean"], axes=[0, 2], keepdims=0),
-             helper.make_node("CumSum", ["x", "axis_n"], ["along_n"], reverse=1)]
+             helper.make_node("CumSum", ["x", "axis_n"], ["along_n"], reverse=1),
+             helper.make_node("ArgMin", ["x"], ["lowest"], axis=0, keepdims=0, select_last_index=1)]
     inits = [numpy_helper.from_array(np.array([1], np.int64), "axis_p"),
              numpy_helper.from_array(np.array([0], np.int64), "axis_n")]
     # ReduceSum-13 takes axes as an input, ReduceMax/Mean-13 as the attribute
     return _model(nodes, [("x", TensorProto.FLOAT, ["N", 6, 3]), ("mask", TensorProto.FLOAT, ["N", 6, 1])],
-                  ["pooled", "peak", "best", "running", "total", "mean", "along_n"], 13, inits)
+                  ["pooled", "peak", "best", "running", "total", "mean", "along_n", "lowest"], 13, inits)
 
 
 def _cases():
@@ -242,6 +243,7 @@ def test_reductions_over_particles_and_along_n(n):
         assert got["total"].shape == (1, 6, 3) and not got["total"].any()
         assert got["mean"].shape == (6,) and np.isnan(got["mean"]).all()
         assert got["pooled"].shape == (0, 3) and got["along_n"].shape == (0, 6, 3)
+        assert got["lowest"].shape == (6, 3) and not got["lowest"].any()   # ONNX leaves it undefined: 0
         return
     want = _expected(_deepsets_model(), feeds, "ort")
     for name in want:

@@ -33,7 +33,10 @@ _ONNX_TYPES = {"tensor(float16)": "float16", "tensor(float)": "float32", "tensor
 
 def schema_types(ctx, constraint: str = "T") -> tuple:
     """The dtypes type constraint `constraint` of the node's operator allows at its opset (onnx.defs)."""
-    schema = onnx.defs.get_schema(ctx.node.op_type, ctx.opset, "")
+    try:
+        schema = onnx.defs.get_schema(ctx.node.op_type, ctx.opset, "")
+    except onnx.defs.SchemaError:
+        raise ModelError(f"{ctx.where}: ONNX defines no {ctx.node.op_type} at opset {ctx.opset}") from None
     allowed = next(c.allowed_type_strs for c in schema.type_constraints if c.type_param_str == constraint)
     return tuple(_ONNX_TYPES[t] for t in allowed if t in _ONNX_TYPES)
 
