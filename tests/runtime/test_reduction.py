@@ -65,10 +65,12 @@ def _reduce_nodes(ops, opset, axes_input_since):
                     attrs["axes"] = axes
                 nodes.append(helper.make_node(op, inputs, [out], **attrs))
                 outputs.append(out)
+    used = {i for n in nodes for i in n.input}
     for k, axes in enumerate(AXES):
-        if axes not in (None, "noop"):
+        if f"axes_{k}" in used:
             inits.append(numpy_helper.from_array(np.array(axes, np.int64), f"axes_{k}"))
-    inits.append(numpy_helper.from_array(np.zeros(0, np.int64), "empty_axes"))
+    if "empty_axes" in used:
+        inits.append(numpy_helper.from_array(np.zeros(0, np.int64), "empty_axes"))
     return nodes, outputs, inits
 
 
