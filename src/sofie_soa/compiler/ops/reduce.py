@@ -2,14 +2,18 @@
 
   ReduceSum (1, 11, 13), ReduceMean, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare (1, 11, 13, 18), ReduceMax,
   ReduceMin (1, 11, 12, 13, 18, 20), ReduceLogSum, ReduceLogSumExp (1, 11, 13, 18, 28)
-      data [d0, ..., dr-1] -> reduced [di or 1 (keepdims) for every kept axis i]; axes as an attribute, or from
-      ReduceSum-13 / the others' opset 18 on as an optional int64 input (known at compile time). No axes (or an
+      data [d0, ..., dr-1] -> reduced: the kept axes' extents, each reduced axis as 1 with keepdims (dropped
+      without); same element type. Axes as an attribute, or from ReduceSum-13 / the others' opset 18 on as an
+      optional int64 input that must be known at compile time (the output's shape depends on it). No axes (or an
       empty list) reduces all axes, unless noop_with_empty_axes = 1 (13 / 18 on): then each element is reduced
       alone (Sum, Mean, Max: the input; SumSquare: x²; L1, L2: |x|; LogSum: log x), as ONNX Runtime and the
-      reference do. Any set of axes, the element count N included (each output element then sums N values in
-      one work item). Element types: the schema's constraint at the node's opset (bfloat16 is not supported).
+      reference do. Any set of axes, the element count N included (each output element then combines N values
+      in one work item). Element types: the schema's constraint at the node's opset (bfloat16 is not supported),
+      so integers reach LogSum/LogSumExp only before opset 28. Kernel semantics (integer wrap and truncation,
+      NaN, empty sets): kernels/reduce.hpp.
   ArgMax, ArgMin (1, 11, 12, 13)
-      data -> int64 indices along `axis` (keepdims; select_last_index from 12 on).
+      data -> int64 indices along `axis` (keepdims; select_last_index from 12 on); a fixed axis of extent 0 is
+      refused (ONNX leaves it undefined).
   CumSum (11, 14), CumProd (26)
       x -> same shape and type, the running sum (product) along `axis` (a 0-d or 1-element int32/int64 input
       known at compile time); exclusive, reverse.
@@ -52,20 +56,14 @@ def _walks(shape: tuple, reduced: list) -> tuple[IndexMap, IndexMap]:
     return simplify(outer), simplify(inner)
 
 
-def _axes(ctx, axes_input) -> list:
-    """The axes input's values: known at compile time, or empty by its shape (a graph input of shape [0])."""
-    require(ctx, axes_input, ("int64",), "axes")
-    if axes_input.value is None and size(axes_input.shape) == 0:
-        return []
-    return axes_input.ints("axes", ctx)
-
-
 def _reduction(kind: str, axes_input_since: int):
     def lower(ctx, data, axes_input=None, *, axes=None, keepdims=1, noop_with_empty_axes=0):
         require(ctx, data, schema_types(ctx))
         if axes_input is not None and ctx.opset < axes_input_since:
             raise ModelError(f"{ctx.where}: {ctx.node.op_type}-{ctx.opset} takes axes as an attribute, not an input")
-        listed = _axes(ctx, axes_input) if axes_input is not None else list(axes or [])
+        if axes_input is not None:
+            require(ctx, axes_input, ("int64",), "axes")
+        listed = axes_input.ints("axes", ctx) if axes_input is not None else list(axes or [])
         if listed:
             reduced = sorted(normalize_axes(listed, data.rank, ctx.where))
         else:
