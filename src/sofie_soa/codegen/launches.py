@@ -7,7 +7,7 @@ Launch arguments (set by the operators, compiler/ops/, and the plan passes):
   softmax    x, y: Ref, length, inner: ints, kind: "softmax" | "log_softmax" | "hardmax"
   dense      x, y: Ref, rows: shape, layers: [DenseLayer]                      kernels::DenseKernel
   gemm       x, y: Ref, rows: shape, layer: DenseLayer                         runtime::gemm (GPU plan)
-Operator families add theirs with @emitter("kind").
+Operator families add theirs with @emitter("kind") (the indexing family: codegen/launches_indexing.py).
 """
 
 from __future__ import annotations
@@ -153,3 +153,6 @@ def emit(launch, plan: Plan) -> str:
         raise AssertionError(f"no emitter for kernel {launch.kernel}")
     return fn(launch.args, plan, launch.node)
 
+
+
+from sofie_soa.codegen import launches_indexing  # noqa: E402,F401  (the indexing family's emitters)

@@ -63,4 +63,4 @@ def op(*op_types: str):
 
 
 from sofie_soa.compiler.ops import (  # noqa: E402,F401  (registration)
-    binary, cast, dense, elementwise, generators, linalg, movement, normalization, shape, softmax)
+    binary, cast, dense, elementwise, generators, indexing, linalg, movement, normalization, shape, softmax)
