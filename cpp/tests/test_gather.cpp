@@ -52,7 +52,8 @@ class LookupSession : public runtime::SessionBase<LookupSession<TAcc, TQueue>, T
  private:
   void enqueue(TQueue& queue, I64 n, typename Base::Bound const& bound, std::byte const* w, std::byte* ws) const {
     compat::launch<TAcc>(queue, n, kernels::GatherKernel{}, kernels::dense_in<float>(w, 0),
-                         kernels::StridedIn<I64>{bound.in[0], {1, n}, 1}, kernels::StridedOut<float>{bound.out[0], {1, n}, 1},
+                         kernels::StridedIn<I64>{bound.in[0], {1, n}, 1},
+                         kernels::StridedOut<float>{bound.out[0], {1, n}, 1},
                          I64{4}, n, I64{1}, IndexError{reinterpret_cast<std::int32_t*>(ws), 1});
   }
 };

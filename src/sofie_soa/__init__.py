@@ -15,6 +15,6 @@ from sofie_soa.runtime.queue import Queue
 
 __version__ = "0.1.0"
 
-__all__ = ["BuildError", "CachingAllocator", "IndexOutOfRange", "Layout", "Member", "MemberKind", "Model", "ModelError", "Queue", "SoA",
-           "Tensor", "UnsupportedOperator", "column", "compile", "default_allocator", "eigen_column",
+__all__ = ["BuildError", "CachingAllocator", "IndexOutOfRange", "Layout", "Member", "MemberKind", "Model", "ModelError",
+           "Queue", "SoA", "Tensor", "UnsupportedOperator", "column", "compile", "default_allocator", "eigen_column",
            "host_allocator_stats", "scalar"]

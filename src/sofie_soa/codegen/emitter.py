@@ -1,9 +1,10 @@
 """Writes the C++ session header of lowered Plans.
 
 The header holds data and wiring only: the weights as one byte array, the workspace size, the inputs' and
-outputs' names (escaped string literals, codegen/cpp.py), element types and feature counts, and one launch of a
-hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator (codegen/launches.py), with shapes,
-offsets and constants as arguments. No kernel body is generated, and no text from the model becomes code.
+outputs' names (escaped string literals, codegen/cpp.py), element types and feature counts, the messages of the
+run-time index checks where launches check indices read from data (codegen/launches_indexing.py), and one launch
+of a hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator (codegen/launches.py), with
+shapes, offsets and constants as arguments. No kernel body is generated, and no text from the model becomes code.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _checks_block(checks: list, error_offset: str) -> str:
     """Model members of the run-time index checks (SessionBase::enqueue_checked): none without checks."""
     if not checks:
         return ""
-    return f"""  /// Launches that check indices read from data (kernels/index_error.hpp): the message of each error code
+    return f"""  /// Launches checking indices read from data (kernels/index_error.hpp): the message of each error code
   /// (1, 2, ...), and where the error word lies in the workspace.
   static constexpr ::std::size_t kIndexChecks = {len(checks)};
   static constexpr const char* kIndexErrors[] = {_list(checks, cpp.string_literal)};

@@ -3,7 +3,8 @@ and the run-time index checks they share.
 
 Launch arguments (`check`: the message a launch whose indices come from data reports, None for indices checked at
 compile time):
-  gather           data, indices, y: Ref, extent, gathered, inner: dims (data [outer, extent, inner], indices [gathered])
+  gather           data, indices, y: Ref, extent, gathered, inner: dims (data [outer, extent, inner], indices
+                   [gathered])
   gather_elements  data, indices, y: Ref, map: IndexMap (output, data without the axis), extent, stride: dims
   gather_nd        data, indices, y: Ref, geometry: Geometry
   scatter_elements indices, updates, y: Ref, map: IndexMap (updates, output without the axis), length, step,

@@ -73,6 +73,8 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
 
   /// Enqueues inference of n elements on `queue`. inputs[i] points to TModel::kInputFeatures[i] features,
   /// outputs[j] to TModel::kOutputFeatures[j]; they must stay valid until the queue has run the work.
+  /// Models that check indices read from data wait for the work and throw std::out_of_range naming the node when
+  /// one was out of range (enqueue_checked).
   void infer(TQueue& queue, std::int64_t n, kernels::FeatureRef const* const* inputs,
              kernels::FeatureRef const* const* outputs) const {
     Workspace staging(allocator_, queue, descriptor_bytes());
@@ -106,13 +108,15 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   /// word in the workspace; other models (and hand-written ones) need none of them.
   template <class M, class = void> struct index_checks : std::integral_constant<std::size_t, 0> {};
   template <class M>
-  struct index_checks<M, std::void_t<decltype(M::kIndexChecks)>> : std::integral_constant<std::size_t, M::kIndexChecks> {};
+  struct index_checks<M, std::void_t<decltype(M::kIndexChecks)>>
+      : std::integral_constant<std::size_t, M::kIndexChecks> {};
 
   /// The launches with the workspace's error word zeroed before them and read back after them: waits for the
   /// queue, then throws std::out_of_range with the message of the first launch that met an index out of range.
   void enqueue_checked(TQueue& queue, std::int64_t n, Bound const& bound, std::byte* ws) const {
     const alpaka::Vec<compat::Dim1, compat::Idx> extent(sizeof(std::int32_t));
-    auto word = alpaka::createView(alpaka::getDev(queue), ws + TModel::error_offset(n, compat::is_gpu<TAcc>()), extent);
+    std::byte* const at = ws + TModel::error_offset(n, compat::is_gpu<TAcc>());
+    auto word = alpaka::createView(alpaka::getDev(queue), at, extent);
     alpaka::memset(queue, word, 0);
     static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, ws);
     std::int32_t code = 0;
