@@ -11,11 +11,11 @@ from sofie_soa.compiler.check import Problem, check
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.runtime.build import BuildError
 from sofie_soa.runtime.memory import CachingAllocator, default_allocator
-from sofie_soa.runtime.model import Model, compile
+from sofie_soa.runtime.model import IndexOutOfRange, Model, compile
 from sofie_soa.runtime.queue import Queue
 
 __version__ = "0.1.0"
 
-__all__ = ["BuildError", "CachingAllocator", "Layout", "Member", "MemberKind", "Model", "ModelError", "Problem", "Queue",
-           "SoA", "Tensor", "UnsupportedOperator", "check", "column", "compile", "default_allocator", "eigen_column",
-           "host_allocator_stats", "scalar"]
+__all__ = ["BuildError", "CachingAllocator", "IndexOutOfRange", "Layout", "Member", "MemberKind", "Model", "ModelError",
+           "Problem", "Queue", "SoA", "Tensor", "UnsupportedOperator", "check", "column", "compile", "default_allocator",
+           "eigen_column", "host_allocator_stats", "scalar"]

@@ -1,9 +1,10 @@
 """Writes the C++ session header of lowered Plans.
 
 The header holds data and wiring only: the weights as one byte array, the workspace size, the inputs' and
-outputs' names (escaped string literals, codegen/cpp.py), element types and feature counts, and one launch of a
-hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator (codegen/launches.py), with shapes,
-offsets and constants as arguments. No kernel body is generated, and no text from the model becomes code.
+outputs' names (escaped string literals, codegen/cpp.py), element types and feature counts, the messages of the
+run-time index checks where launches check indices read from data (codegen/launches_indexing.py), and one launch
+of a hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator (codegen/launches.py), with
+shapes, offsets and constants as arguments. No kernel body is generated, and no text from the model becomes code.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from sofie_soa.codegen import cpp
 from sofie_soa.codegen.launches import emit
+from sofie_soa.codegen.launches_indexing import ERROR_WORD_BYTES, index_checks
 from sofie_soa.codegen.lowering import Plan
 
 GENERATOR_VERSION = "0.2.0"
@@ -38,6 +40,20 @@ def _body(plan: Plan, indent: str) -> str:
     return "\n".join(indent + emit(launch, plan) for launch in plan.launches)
 
 
+def _checks_block(checks: list, error_offset: str) -> str:
+    """Model members of the run-time index checks (SessionBase::enqueue_checked): none without checks."""
+    if not checks:
+        return ""
+    return f"""  /// Launches checking indices read from data (kernels/index_error.hpp): the message of each error code
+  /// (1, 2, ...), and where the error word lies in the workspace.
+  static constexpr ::std::size_t kIndexChecks = {len(checks)};
+  static constexpr const char* kIndexErrors[] = {_list(checks, cpp.string_literal)};
+  static constexpr ::std::size_t error_offset([[maybe_unused]] ::std::int64_t n, [[maybe_unused]] bool gpu) {{
+    return static_cast<::std::size_t>({error_offset});
+  }}
+"""
+
+
 def namespace_of(name: str) -> str:
     """The C++ namespace of a session called `name` (any text): sofie_soa_generated::<identifier>."""
     return "sofie_soa_generated::" + cpp.identifier(name)
@@ -55,7 +71,13 @@ def emit_header(plans: dict[str, Plan], name: str, source: str) -> str:
         assert gpu.weight_bytes == plan.weight_bytes, "both plans share one weight array"
         body = (f"    if constexpr (compat::is_gpu<TAcc>()) {{\n{_body(gpu, '      ')}\n    }} else {{\n"
                 f"{_body(plan, '      ')}\n    }}")
-    workspace = cpp.linear(*plan.workspace) if gpu is None else \
+    checks = index_checks(plan)
+    assert gpu is None or index_checks(gpu) == checks, "both plans check the same launches"
+    error = ERROR_WORD_BYTES if checks else 0    # the error word after the planned workspace (launches_indexing)
+    workspace = cpp.linear(plan.workspace[0], plan.workspace[1] + error) if gpu is None else \
+        f"(gpu ? {cpp.linear(gpu.workspace[0], gpu.workspace[1] + error)} : " \
+        f"{cpp.linear(plan.workspace[0], plan.workspace[1] + error)})"
+    error_offset = cpp.linear(*plan.workspace) if gpu is None else \
         f"(gpu ? {cpp.linear(*gpu.workspace)} : {cpp.linear(*plan.workspace)})"
     packed = ", ".join(_list(p) for p in plan.packed) or "{0, 0, 0, 0}"
     weights, weight_bytes = _weights(plan)
@@ -108,7 +130,7 @@ struct Model {{
   static constexpr ::std::size_t workspace_bytes([[maybe_unused]] ::std::int64_t n, [[maybe_unused]] bool gpu) {{
     return static_cast<::std::size_t>({workspace});
   }}
-}};
+{_checks_block(checks, error_offset)}}};
 
 /// The inference session (sofie_soa::runtime::SessionBase): built once per device, weights copied there at
 /// construction, immutable afterwards. infer(queue, n, inputs, outputs) takes FeatureRef arrays,

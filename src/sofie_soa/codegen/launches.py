@@ -7,8 +7,8 @@ Launch arguments (set by the operators, compiler/ops/, and the plan passes):
   softmax    x, y: Ref, length, inner: ints, kind: "softmax" | "log_softmax" | "hardmax"
   dense      x, y: Ref, rows: shape, layers: [DenseLayer]                      kernels::DenseKernel
   gemm       x, y: Ref, rows: shape, layer: DenseLayer                         runtime::gemm (GPU plan)
-Operator families add theirs with @emitter("kind"); the reduction family's (reduce, arg_reduce, cumulative) are
-in launches_reduce.py.
+Operator families add theirs with @emitter("kind"): the reduction family's (reduce, arg_reduce, cumulative) in
+launches_reduce.py, the indexing family's in launches_indexing.py.
 """
 
 from __future__ import annotations
@@ -155,4 +155,4 @@ def emit(launch, plan: Plan) -> str:
     return fn(launch.args, plan, launch.node)
 
 
-from sofie_soa.codegen import launches_reduce  # noqa: E402,F401  (registers the reduction family's emitters)
+from sofie_soa.codegen import launches_indexing, launches_reduce  # noqa: E402,F401  (the families' emitters)

@@ -15,6 +15,7 @@ import numpy as np
 from sofie_soa import _core
 from sofie_soa.codegen import PLAN_PASSES
 from sofie_soa.codegen.emitter import emit_header, namespace_of
+from sofie_soa.codegen.launches_indexing import INDEX_ERROR
 from sofie_soa.codegen.lowering import lower
 from sofie_soa.codegen.memory_planner import memory_report
 from sofie_soa.compiler import frontend, passes
@@ -24,6 +25,12 @@ from sofie_soa.runtime.build import build
 from sofie_soa.runtime.queue import Queue, load_library
 
 _ENTRY_HEAD = "#define SOFIE_SOA_TAG {tag}\n#include \"sofie_soa/runtime/c_entry.hpp\"\n"
+
+
+class IndexOutOfRange(ValueError):
+    """An index read from data (Gather, GatherElements, GatherND, ScatterElements, ScatterND) lay outside its
+    axis at run time; the message names the node. The kernel skipped it, so nothing was read or written outside
+    a buffer, but the outputs are incomplete."""
 
 
 @dataclass(frozen=True)
@@ -209,13 +216,19 @@ class Model:
         allows the others (float into integer or bool, narrowing integers: round half to even, clamp, NaN to 0).
         Every check runs before anything is enqueued (sofie_soa._core.Runner): ValueError for a shape, feature
         count, n, dtype, device or writability mismatch, outputs that overlap or broadcast, missing or extra
-        names, and a queue of another backend."""
+        names, and a queue of another backend. IndexOutOfRange (a ValueError naming the node) when an index read
+        from data is out of range: such models wait for their work, whatever the inputs."""
         if cast not in (None, "saturate"):
             raise ValueError(f"cast must be None or 'saturate', got {cast!r}")
         runner = self._runners.get(getattr(queue, "serial", None))
         if runner is None:
             runner = self._runner(queue)
-        return runner(inputs, out, cast == "saturate")
+        try:
+            return runner(inputs, out, cast == "saturate")
+        except RuntimeError as err:       # a kernel met an index out of range (SessionBase::enqueue_checked)
+            if INDEX_ERROR not in str(err):
+                raise
+            raise IndexOutOfRange(str(err).removeprefix("inference failed: ")) from None
 
     def __repr__(self) -> str:
         show = lambda ts: ", ".join(f"{t.name}: {t.dtype}[{', '.join(map(str, t.shape))}]" for t in ts)  # noqa

@@ -7,7 +7,8 @@
 // A generated session derives from SessionBase<Session, TAcc, TQueue, Model> (CRTP) and provides
 //   void enqueue(TQueue&, std::int64_t n, Bound const&, std::byte const* w, std::byte* ws) const;
 // Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, weights(),
-// kWeightBytes, kPacked / kPackedLayers / kPackedBytes (the CPU plan's packed weights) and workspace_bytes(n, gpu).
+// kWeightBytes, kPacked / kPackedLayers / kPackedBytes (the CPU plan's packed weights) and workspace_bytes(n, gpu);
+// models with indices from data also kIndexChecks, kIndexErrors and error_offset(n, gpu) (enqueue_checked).
 // Sizes and offsets are in bytes; weights and workspace hold tensors of any element type, each aligned.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <alpaka/alpaka.hpp>
@@ -71,12 +73,18 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
 
   /// Enqueues inference of n elements on `queue`. inputs[i] points to TModel::kInputFeatures[i] features,
   /// outputs[j] to TModel::kOutputFeatures[j]; they must stay valid until the queue has run the work.
+  /// Models that check indices read from data wait for the work and throw std::out_of_range naming the node when
+  /// one was out of range (enqueue_checked).
   void infer(TQueue& queue, std::int64_t n, kernels::FeatureRef const* const* inputs,
              kernels::FeatureRef const* const* outputs) const {
     Workspace staging(allocator_, queue, descriptor_bytes());
     const Bound bound = bind(queue, staging, inputs, outputs);
     Workspace workspace(allocator_, queue, TModel::workspace_bytes(n, compat::is_gpu<TAcc>()));
-    static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, workspace.data());
+    if constexpr (index_checks<TModel>::value > 0) {
+      enqueue_checked(queue, n, bound, workspace.data());
+    } else {
+      static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, workspace.data());
+    }
   }
 
   /// Enqueues inference on SoA tensor views (ONNX input and output order). Throws std::invalid_argument naming
@@ -95,6 +103,31 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   }
 
  private:
+  /// Models whose indices come from data (Gather, Scatter...: kernels/index_error.hpp) declare kIndexChecks > 0,
+  /// kIndexErrors (a message per check, naming its node) and error_offset(n, gpu), the byte offset of the error
+  /// word in the workspace; other models (and hand-written ones) need none of them.
+  template <class M, class = void> struct index_checks : std::integral_constant<std::size_t, 0> {};
+  template <class M>
+  struct index_checks<M, std::void_t<decltype(M::kIndexChecks)>>
+      : std::integral_constant<std::size_t, M::kIndexChecks> {};
+
+  /// The launches with the workspace's error word zeroed before them and read back after them: waits for the
+  /// queue, then throws std::out_of_range with the message of the first launch that met an index out of range.
+  void enqueue_checked(TQueue& queue, std::int64_t n, Bound const& bound, std::byte* ws) const {
+    const alpaka::Vec<compat::Dim1, compat::Idx> extent(sizeof(std::int32_t));
+    std::byte* const at = ws + TModel::error_offset(n, compat::is_gpu<TAcc>());
+    auto word = alpaka::createView(alpaka::getDev(queue), at, extent);
+    alpaka::memset(queue, word, 0);
+    static_cast<TSession const&>(*this).enqueue(queue, n, bound, weights_, ws);
+    std::int32_t code = 0;
+    auto host = alpaka::createView(compat::host(), reinterpret_cast<std::byte*>(&code), extent);
+    alpaka::memcpy(queue, host, word);
+    alpaka::wait(queue);
+    if (code > 0 && static_cast<std::size_t>(code) <= TModel::kIndexChecks)
+      throw std::out_of_range(TModel::kIndexErrors[code - 1]);
+    if (code != 0) throw std::out_of_range("an index read from data is out of range (unknown check)");
+  }
+
   /// `bytes` bytes for work enqueued on `queue`, returned to the allocator (queue-ordered: no wait) when this
   /// object goes out of scope.
   class Workspace {
