@@ -21,6 +21,7 @@ from sofie_soa.compiler import frontend, passes
 from sofie_soa.compiler.symbolic import SymN
 from sofie_soa.runtime.backends import backend as find_backend
 from sofie_soa.runtime.build import build
+from sofie_soa.runtime.fixed_batch import warn_if_fixed_batch
 from sofie_soa.runtime.queue import Queue, load_library
 
 _ENTRY_HEAD = "#define SOFIE_SOA_TAG {tag}\n#include \"sofie_soa/runtime/c_entry.hpp\"\n"
@@ -59,7 +60,10 @@ def compile(model, backend: str = "cpu_serial", name: str | None = None, dims: d
     (compile(model, dims={"P": 64})).
 
     Raises sofie_soa.ModelError for corrupt or unsupported models (UnsupportedOperator names node, op type and
-    opset), ValueError for an unknown backend, BuildError if the C++ compiler is missing or fails."""
+    opset), ValueError for an unknown backend, BuildError if the C++ compiler is missing or fails, AlpakaNotFound
+    if no alpaka headers can be found or fetched. Warns with sofie_soa.FixedBatchWarning when no input has a
+    dynamic dimension (the model then runs on exactly its declared shapes). Build progress ("compiling …",
+    "compiled … in X s") goes to the logger "sofie_soa" at INFO (runtime/log.py)."""
     return compile_many([model], backend, names=[name], dims=dims)[0]
 
 
@@ -75,7 +79,10 @@ def compile_many(models: list, backend: str = "cpu_serial", names: list | None =
         name = label if namespace_of(label) not in taken else f"{label}#{k}"
         taken.add(namespace_of(name))
         generated.append(generate(model, name, dims))
-    return build_models(generated, spec.name, labels)
+    models = build_models(generated, spec.name, labels)
+    for compiled in models:
+        warn_if_fixed_batch(compiled.name, compiled.inputs)
+    return models
 
 
 def build_models(generated: list, backend: str, labels: list) -> list:
