@@ -11,6 +11,7 @@ ValueError for mismatched arguments. Warning: FixedBatchWarning (a model without
 from sofie_soa._core import (Layout, Member, MemberKind, SoA, Tensor, column, eigen_column, host_allocator_stats,
                              scalar)
 
+from sofie_soa import core_repr as _core_repr
 from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.runtime import log as _log  # noqa: F401 — the "sofie_soa" logger's defaults (runtime/log.py)
 from sofie_soa.runtime.alpaka_headers import AlpakaNotFound
@@ -21,6 +22,8 @@ from sofie_soa.runtime.model import Model, TensorInfo, compile
 from sofie_soa.runtime.queue import Queue
 
 __version__ = "0.1.0"
+
+_core_repr.install()
 
 __all__ = ["AlpakaNotFound", "BuildError", "CachingAllocator", "FixedBatchWarning", "Layout", "Member", "MemberKind",
            "Model", "ModelError", "Queue", "SoA", "Tensor", "TensorInfo", "UnsupportedOperator", "column", "compile",

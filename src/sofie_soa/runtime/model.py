@@ -21,6 +21,7 @@ from sofie_soa.compiler import frontend, passes
 from sofie_soa.compiler.symbolic import SymN
 from sofie_soa.runtime.backends import backend as find_backend
 from sofie_soa.runtime.build import build
+from sofie_soa.runtime.default_queue import default_queue
 from sofie_soa.runtime.fixed_batch import warn_if_fixed_batch
 from sofie_soa.runtime.queue import Queue, load_library
 
@@ -130,10 +131,12 @@ def _zeros(outputs, cuda: bool, n: int, index: int, like):
 
 
 class Model:
-    """A compiled session. ``infer(inputs, queue, out=None)`` reads inputs in place and writes outputs in place.
+    """A compiled session. ``infer(inputs, queue=None, out=None)`` reads inputs in place and writes outputs in
+    place (without a queue: this thread's default queue of the back-end, and the call waits).
 
-    ``inputs`` / ``outputs``: TensorInfo records (name, shape with "n" for the element count, dtype), in ONNX
-    order."""
+    ``inputs`` / ``outputs``: TensorInfo records (name, shape with "n" — or "2n" — for the element count, dtype),
+    in ONNX order, like onnxruntime's ``get_inputs()``; ``backend`` and ``name`` as compiled. The repr shows them:
+    ``<sofie_soa.Model 'm.onnx' on cpu_serial: (x: float32[n, 4]) -> (y: float32[n, 3])>``."""
 
     def __init__(self, lib, index: int, plan, backend: str, name: str):
         self._lib, self.backend, self.name = lib, backend, name
@@ -156,10 +159,12 @@ class Model:
 
     @property
     def input_names(self) -> list[str]:
+        """The ONNX names of the inputs, in order (the keys of a dict given to infer)."""
         return [t.name for t in self.inputs]
 
     @property
     def output_names(self) -> list[str]:
+        """The ONNX names of the outputs, in order (the keys of the dict infer returns for several)."""
         return [t.name for t in self.outputs]
 
     def memory_report(self, n: int) -> dict:
@@ -195,7 +200,7 @@ class Model:
         weakref.finalize(queue, self._runners.pop, queue.serial, None)
         return runner
 
-    def infer(self, inputs, queue: Queue, out=None, cast: str | None = None):
+    def infer(self, inputs, queue: Queue | None = None, out=None, cast: str | None = None):
         """Runs the model on `inputs` on `queue` and waits for it, except in one case: on CUDA, when every input
         and output is a view of a device SoA, it returns once the work is enqueued (as CMS producers run). The
         SoAs then order their next users after it: torch/cupy.from_dlpack(soa.tensor([...])) by an event on the
@@ -211,13 +216,23 @@ class Model:
         allows the others (float into integer or bool, narrowing integers: round half to even, clamp, NaN to 0).
         Every check runs before anything is enqueued (sofie_soa._core.Runner): ValueError for a shape, feature
         count, n, dtype, device or writability mismatch, outputs that overlap or broadcast, missing or extra
-        names, and a queue of another backend."""
+        names, and a queue of another backend.
+
+        Without `queue` (quick interactive use), the call runs on this thread's default queue of the model's
+        back-end on device 0 (runtime/default_queue.py) and always waits for its work, on CUDA too. Programs
+        that overlap work, or use another device, pass their own Queue."""
         if cast not in (None, "saturate"):
             raise ValueError(f"cast must be None or 'saturate', got {cast!r}")
+        blocking = queue is None
+        if blocking:
+            queue = default_queue(self.backend)
         runner = self._runners.get(getattr(queue, "serial", None))
         if runner is None:
             runner = self._runner(queue)
-        return runner(inputs, out, cast == "saturate")
+        result = runner(inputs, out, cast == "saturate")
+        if blocking and self._cuda:
+            queue.wait()
+        return result
 
     def __repr__(self) -> str:
         show = lambda ts: ", ".join(f"{t.name}: {t.dtype}[{', '.join(map(str, t.shape))}]" for t in ts)  # noqa
