@@ -4,11 +4,12 @@
 import sys
 from pathlib import Path
 
-try:                                   # the installed package (CI), else the checkout's src/ (development)
-    import sofie_soa
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import sofie_soa
+# The checkout's src/ when it holds a built extension (development: _core*.so copied there), else the installed
+# package (CI installs the wheel; src/ then has no extension to import).
+_SRC = Path(__file__).resolve().parents[1] / "src"
+if any((_SRC / "sofie_soa").glob("_core*.so")):
+    sys.path.insert(0, str(_SRC))
+import sofie_soa  # noqa: E402
 
 project = "sofie_soa"
 author = "sofie_soa developers"
