@@ -95,3 +95,23 @@ def test_a_c_compiler_as_cxx_builds_nothing_that_is_cached(cache, monkeypatch):
     with pytest.raises(build.BuildError, match="does not link a C\\+\\+ program; CXX must name a C\\+\\+ compiler driver"):
         build.build(source, backend("cpu_serial"), "unit")
     assert not cache.exists() or not [p for p in cache.iterdir() if not p.name.startswith(".tmp-")]
+
+
+def test_a_missing_cuda_header_names_the_exact_pip_install(tmp_path):
+    """Queue("cuda") without nvidia-curand failed on curand_kernel.h with no hint. Real diagnostics of the C++
+    compiler for a missing header; each header names its wheel, unrelated errors get no hint."""
+    import shutil
+    cxx = shutil.which("c++") or shutil.which("g++")
+    if cxx is None:
+        pytest.skip("needs a C++ compiler for real diagnostics")
+    diagnostics = {}
+    for header in ("curand_kernel.h", "cublas_v2.h"):
+        unit = tmp_path / f"{header}.cpp"
+        unit.write_text(f"#include <{header}>\n")
+        diagnostics[header] = subprocess.run([cxx, "-c", str(unit), "-o", str(tmp_path / "x.o")],
+                                             capture_output=True, text=True).stderr
+    assert f"{sys.executable} -m pip install nvidia-curand\n" in build.missing_header_hint(diagnostics["curand_kernel.h"])
+    assert f"{sys.executable} -m pip install nvidia-cublas\n" in build.missing_header_hint(diagnostics["cublas_v2.h"])
+    nvcc_style = 'catastrophic error: cannot open source file "curand_kernel.h"'
+    assert "pip install nvidia-curand" in build.missing_header_hint(nvcc_style)
+    assert build.missing_header_hint("error: 'x' was not declared in this scope") == ""

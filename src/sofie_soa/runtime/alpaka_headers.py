@@ -23,7 +23,7 @@ import urllib.request
 import sys
 from pathlib import Path
 
-log = logging.getLogger("sofie_soa")
+log = logging.getLogger("sofie_soa")   # configured by sofie_soa.runtime.log; this file also runs as a script
 
 SDIST_NAME = "CLUEstering-2.5.0.tar.gz"
 SDIST_SHA256 = "7d4574b64d482b533bae95f6b3495ebfcfd7793d026b0797c5801827d6567e6d"
@@ -101,7 +101,7 @@ def alpaka_include_dir() -> Path:
         return paths.bundled_alpaka_dir()
     target = cache_root() / "alpaka" / SDIST_SHA256[:16]
     if not (target / "include" / "alpaka" / "alpaka.hpp").is_file():
-        log.info("sofie_soa: fetching alpaka headers from %s (once)", SDIST_NAME)
+        log.info("fetching alpaka headers from %s (once)", SDIST_NAME)
         try:
             data = _download_sdist()
         except OSError as err:

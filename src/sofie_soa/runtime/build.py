@@ -1,8 +1,9 @@
 """Compiles a translation unit into a shared library, once: builds are cached by a content hash of the
 source, every sofie_soa header, the compiler's identity, the flags and the alpaka headers' location.
 
-A cache entry is the directory ``builds/<key>/`` holding ``session.so`` and ``manifest.json`` (its size in bytes
-and sha256). It is built in a temporary directory beside it, then renamed into place in one step; an entry whose
+A cache entry is the directory ``builds/<key>/`` holding ``session.so``, ``manifest.json`` (its size in bytes
+and sha256) and ``info.json`` (the label and back-end it was built for, shown by ``python -m sofie_soa cache
+list``). It is built in a temporary directory beside it, then renamed into place in one step; an entry whose
 library does not match its manifest (truncated, overwritten) is removed and rebuilt before anything loads it,
 and one that fails to load is removed (runtime/queue.py load_library). Temporaries left by a killed build are removed
 by the next build once their process is gone.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -25,7 +25,7 @@ from sofie_soa.runtime.alpaka_headers import alpaka_include_dir
 from sofie_soa.runtime.backends import Backend
 from sofie_soa.runtime.cache import cache_root
 
-log = logging.getLogger("sofie_soa")
+from sofie_soa.runtime.log import logger as log
 
 # Flags of the C++ front end, and of the host compiler (through -Xcompiler under nvcc). -march=native: sessions
 # are compiled on the machine that runs them. -ffp-contract=fast: the dense tiles' `sum += x * w` becomes one
@@ -125,11 +125,29 @@ def cublas_flags(nvcc: str) -> list[str]:
     header = _wheel_file("nvidia-cublas", "cublas_v2.h")
     library = next(iter(sorted((header.parents[1] / "lib").glob("libcublas.so*"))), None) if header else None
     if library is None:
-        log.warning("sofie_soa: no cuBLAS found (pip install nvidia-cublas): GPU sessions run large layers in "
+        log.warning("no cuBLAS found (pip install nvidia-cublas): GPU sessions run large layers in "
                     "the DenseKernel")
         return []
     return ["-DSOFIE_SOA_CUBLAS", f"-I{header.parent}", f"-L{library.parent}", f"-l:{library.name}",
             f"-Xlinker=-rpath={library.parent}"]
+
+
+# Headers a CUDA build may lack, and the wheel that provides each (found by curand_include / cublas_flags).
+_HEADER_WHEELS = {"curand_kernel.h": "nvidia-curand", "cublas_v2.h": "nvidia-cublas", "cublas_api.h": "nvidia-cublas"}
+
+
+def missing_header_hint(diagnostics: str) -> str:
+    """What to install when the compiler's `diagnostics` say that a header of _HEADER_WHEELS is missing: the
+    exact ``pip install`` line (with the Python that runs sofie_soa), or "" when no such header is named."""
+    import sys
+    wheels = sorted({wheel for header, wheel in _HEADER_WHEELS.items()
+                     if header in diagnostics and ("No such file" in diagnostics or "cannot open" in diagnostics
+                                                   or "not found" in diagnostics)})
+    if not wheels:
+        return ""
+    return (f"\nhint: the CUDA install lacks headers that alpaka's CUDA back-end needs; install them with\n"
+            f"    {sys.executable} -m pip install {' '.join(wheels)}\n"
+            f"(or use a CUDA toolkit that has them: CUDACXX=/path/to/cuda/bin/nvcc)")
 
 
 def _flags(backend: Backend, cxx: str) -> list[str]:
@@ -215,11 +233,11 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
     if entry.is_dir():
         if _valid_entry(entry):
             return entry / "session.so"
-        log.warning("sofie_soa: cache entry %s does not match its manifest; rebuilding it", entry)
+        log.warning("cache entry %s does not match its manifest; rebuilding it", entry)
         discard(entry / "session.so")
     builds.mkdir(parents=True, exist_ok=True)
     _clean_stale_temporaries(builds)
-    log.warning("sofie_soa: compiling %s for %s (cached in %s)", label, backend.name, entry)
+    log.info("compiling %s for %s (cached in %s)", label, backend.name, entry)
     started = time.monotonic()
     tmp = builds / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
     tmp.mkdir()
@@ -235,8 +253,10 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
         except OSError as err:
             raise BuildError(f"running the C++ compiler {cxx} failed ({err}); {_INSTALL_HINT}") from err
         if result.returncode != 0:
-            raise BuildError(f"compiling {label} for {backend.name} failed:\n{result.stderr[-4000:]}")
+            raise BuildError(f"compiling {label} for {backend.name} failed:\n{result.stderr[-4000:]}"
+                             f"{missing_header_hint(result.stderr)}")
         (tmp / "manifest.json").write_text(json.dumps(_digest(out)))
+        (tmp / "info.json").write_text(json.dumps({"label": label, "backend": backend.name}))  # cache list
         try:
             os.rename(tmp, entry)
         except OSError:             # another process published the same entry first: use that one
@@ -244,5 +264,5 @@ def build(source: str, backend: Backend, label: str, extra_files: dict[str, str]
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    log.warning("sofie_soa: compiled %s for %s in %.1f s", label, backend.name, time.monotonic() - started)
+    log.info("compiled %s for %s in %.1f s", label, backend.name, time.monotonic() - started)
     return entry / "session.so"

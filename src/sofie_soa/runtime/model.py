@@ -22,6 +22,8 @@ from sofie_soa.compiler import frontend, passes
 from sofie_soa.compiler.symbolic import SymN
 from sofie_soa.runtime.backends import backend as find_backend
 from sofie_soa.runtime.build import build
+from sofie_soa.runtime.default_queue import default_queue
+from sofie_soa.runtime.fixed_batch import warn_if_fixed_batch
 from sofie_soa.runtime.queue import Queue, load_library
 
 _ENTRY_HEAD = "#define SOFIE_SOA_TAG {tag}\n#include \"sofie_soa/runtime/c_entry.hpp\"\n"
@@ -71,7 +73,10 @@ def compile(model, backend: str = "cpu_serial", name: str | None = None, dims: d
     inputs — a Reshape's target, Slice's starts, Unsqueeze's axes fed as graph inputs — fold.
 
     Raises sofie_soa.ModelError for corrupt or unsupported models (UnsupportedOperator names node, op type and
-    opset), ValueError for an unknown backend, BuildError if the C++ compiler is missing or fails."""
+    opset), ValueError for an unknown backend, BuildError if the C++ compiler is missing or fails, AlpakaNotFound
+    if no alpaka headers can be found or fetched. Warns with sofie_soa.FixedBatchWarning when no input has a
+    dynamic dimension (the model then runs on exactly its declared shapes). Build progress ("compiling …",
+    "compiled … in X s") goes to the logger "sofie_soa" at INFO (runtime/log.py)."""
     return compile_many([model], backend, names=[name], dims=dims, constants=constants)[0]
 
 
@@ -87,7 +92,10 @@ def compile_many(models: list, backend: str = "cpu_serial", names: list | None =
         name = label if namespace_of(label) not in taken else f"{label}#{k}"
         taken.add(namespace_of(name))
         generated.append(generate(model, name, dims, constants=constants))
-    return build_models(generated, spec.name, labels)
+    models = build_models(generated, spec.name, labels)
+    for compiled in models:
+        warn_if_fixed_batch(compiled.name, compiled.inputs)
+    return models
 
 
 def build_models(generated: list, backend: str, labels: list) -> list:
@@ -135,10 +143,12 @@ def _zeros(outputs, cuda: bool, n: int, index: int, like):
 
 
 class Model:
-    """A compiled session. ``infer(inputs, queue, out=None)`` reads inputs in place and writes outputs in place.
+    """A compiled session. ``infer(inputs, queue=None, out=None)`` reads inputs in place and writes outputs in
+    place (without a queue: this thread's default queue of the back-end, and the call waits).
 
-    ``inputs`` / ``outputs``: TensorInfo records (name, shape with "n" for the element count, dtype), in ONNX
-    order."""
+    ``inputs`` / ``outputs``: TensorInfo records (name, shape with "n" — or "2n" — for the element count, dtype),
+    in ONNX order, like onnxruntime's ``get_inputs()``; ``backend`` and ``name`` as compiled. The repr shows them:
+    ``<sofie_soa.Model 'm.onnx' on cpu_serial: (x: float32[n, 4]) -> (y: float32[n, 3])>``."""
 
     def __init__(self, lib, index: int, plan, backend: str, name: str):
         self._lib, self.backend, self.name = lib, backend, name
@@ -161,10 +171,12 @@ class Model:
 
     @property
     def input_names(self) -> list[str]:
+        """The ONNX names of the inputs, in order (the keys of a dict given to infer)."""
         return [t.name for t in self.inputs]
 
     @property
     def output_names(self) -> list[str]:
+        """The ONNX names of the outputs, in order (the keys of the dict infer returns for several)."""
         return [t.name for t in self.outputs]
 
     def memory_report(self, n: int) -> dict:
@@ -200,7 +212,7 @@ class Model:
         weakref.finalize(queue, self._runners.pop, queue.serial, None)
         return runner
 
-    def infer(self, inputs, queue: Queue, out=None, cast: str | None = None):
+    def infer(self, inputs, queue: Queue | None = None, out=None, cast: str | None = None):
         """Runs the model on `inputs` on `queue` and waits for it, except in one case: on CUDA, when every input
         and output is a view of a device SoA, it returns once the work is enqueued (as CMS producers run). The
         SoAs then order their next users after it: torch/cupy.from_dlpack(soa.tensor([...])) by an event on the
@@ -217,18 +229,28 @@ class Model:
         Every check runs before anything is enqueued (sofie_soa._core.Runner): ValueError for a shape, feature
         count, n, dtype, device or writability mismatch, outputs that overlap or broadcast, missing or extra
         names, and a queue of another backend. IndexOutOfRange (a ValueError naming the node) when an index read
-        from data is out of range: such models wait for their work, whatever the inputs."""
+        from data is out of range: such models wait for their work, whatever the inputs.
+
+        Without `queue` (quick interactive use), the call runs on this thread's default queue of the model's
+        back-end on device 0 (runtime/default_queue.py) and always waits for its work, on CUDA too. Programs
+        that overlap work, or use another device, pass their own Queue."""
         if cast not in (None, "saturate"):
             raise ValueError(f"cast must be None or 'saturate', got {cast!r}")
+        blocking = queue is None
+        if blocking:
+            queue = default_queue(self.backend)
         runner = self._runners.get(getattr(queue, "serial", None))
         if runner is None:
             runner = self._runner(queue)
         try:
-            return runner(inputs, out, cast == "saturate")
+            result = runner(inputs, out, cast == "saturate")
         except RuntimeError as err:       # a kernel met an index out of range (SessionBase::enqueue_checked)
             if INDEX_ERROR not in str(err):
                 raise
             raise IndexOutOfRange(str(err).removeprefix("inference failed: ")) from None
+        if blocking and self._cuda:
+            queue.wait()
+        return result
 
     def __repr__(self) -> str:
         show = lambda ts: ", ".join(f"{t.name}: {t.dtype}[{', '.join(map(str, t.shape))}]" for t in ts)  # noqa
