@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -104,20 +105,21 @@ class Compiled:
 
 def _generate(case: Case):
     """The case's session. Where a shape input (a Reshape's target, Slice's starts, Pad's pads ...) is a graph input
-    that must be known at compile time, the case's integer inputs are bound to its first data set's values
-    (compile(..., constants=)), as a deployed model would have them as initializers; each data set then must
-    carry the same values (run() checks)."""
-    try:
-        return generate(case.model, case.name)
-    except ss.ModelError as err:
-        if "must be known at compile time" not in str(err) or len(case.data_sets) == 0:
-            raise
-        feeds = _inputs(case, case.data_sets[0][0])
-        bound = {k: np.asarray(v) for k, v in feeds.items() if np.asarray(v).dtype.kind in "iu"}
-        if not bound:
-            raise
-        case.bound = tuple(bound)
-        return generate(case.model, case.name, constants=bound)
+    that must be known at compile time, that input (only that one, as the refusal names it) is bound to its first
+    data set's value (compile(..., constants=)), as a deployed model would have it as an initializer; each data set
+    then must carry the same values (run() checks)."""
+    bound = {}
+    feeds = _inputs(case, case.data_sets[0][0]) if case.data_sets else {}
+    while True:
+        try:
+            generated = generate(case.model, case.name, constants=bound or None)
+            case.bound = tuple(bound)
+            return generated
+        except ss.ModelError as err:
+            named = re.search(r"\('([^']*)'\) must be known at compile time", str(err))
+            if named is None or named.group(1) not in feeds or named.group(1) in bound:
+                raise
+            bound[named.group(1)] = np.asarray(feeds[named.group(1)])
 
 
 def _refusal(err: Exception) -> Outcome:

@@ -103,7 +103,9 @@ def emit_header(plans: dict[str, Plan], name: str, source: str) -> str:
 namespace {namespace} {{
 
 namespace detail {{
-alignas(64) inline constexpr char kWeights[] =
+// Not const: g++ 12 with AVX-512 (-march=native) folds copies out of a constant string literal that holds NUL
+// bytes wrongly (the last elements of an int64 table read as earlier ones); a mutable array is read as data.
+alignas(64) inline char kWeights[] =
 {weights};
 }}  // namespace detail
 
