@@ -136,11 +136,27 @@ void stream(Classifier const& classifier, Layout const& layout, int first, int s
 int main(int argc, char** argv) {
   int streams = 2, events = 100;
   std::int64_t tracks = 5000;
-  for (int a = 1; a + 1 < argc; a += 2) {
+  const char* usage =
+      "usage: cmssw_like_chain [--streams S] [--events E] [--tracks T]\n"
+      "  Runs E events of T simulated tracks each through producer -> track classifier (in place, on the SoA) ->\n"
+      "  consumer on S streams (threads with their own queues, one shared session); prints events/s and the\n"
+      "  selection's purity and efficiency. Defaults: --streams 2 --events 100 --tracks 5000.\n";
+  for (int a = 1; a < argc; a += 2) {
     const std::string flag = argv[a];
-    if (flag == "--streams") streams = std::atoi(argv[a + 1]);
-    else if (flag == "--events") events = std::atoi(argv[a + 1]);
-    else if (flag == "--tracks") tracks = std::atoll(argv[a + 1]);
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    const bool known = flag == "--streams" || flag == "--events" || flag == "--tracks";
+    const long long value = a + 1 < argc ? std::atoll(argv[a + 1]) : 0;
+    if (!known || value <= 0) {
+      std::fprintf(stderr, "cmssw_like_chain: %s %s\n%s", known ? "expected a positive count after" : "unknown option",
+                   flag.c_str(), usage);
+      return 2;
+    }
+    if (flag == "--streams") streams = static_cast<int>(value);
+    else if (flag == "--events") events = static_cast<int>(value);
+    else tracks = value;
   }
   const Layout layout(kTrackLayout);
   Queue setup(compat::device<Acc>());
