@@ -22,6 +22,8 @@ import sofie_soa as ss
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "examples" / "cmssw_like"
 sys.path.insert(0, str(EXAMPLE))
+sys.path.insert(0, str(HERE))
+import plots  # noqa: E402
 from tracks import FEATURES, LAYOUT, gather, produce  # noqa: E402
 
 MODEL = EXAMPLE / "track_classifier.onnx"
@@ -82,21 +84,7 @@ def main() -> None:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "cmssw_like.json").write_text(json.dumps(rows, indent=1))
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for way, style in (("sofie_soa", "o-"), ("copy_pipeline", "s--"), ("onnxruntime_gathered", "^:")):
-        for streams in (1, 2):
-            sel = [r for r in rows if r["streams"] == streams]
-            ax.loglog([r["tracks"] for r in sel], [r[f"{way}_events_per_s"] for r in sel], style,
-                      label=f"{way}, {streams} stream{'s' if streams > 1 else ''}", alpha=1.0 if streams == 1 else 0.6)
-    ax.set_xlabel("tracks per event")
-    ax.set_ylabel("events / s (selector step)")
-    ax.set_title("track classifier on SoA collections")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "cmssw_like.png", dpi=120)
+    plots.cmssw_like(out / "cmssw_like.json", out)
     print("wrote", out / "cmssw_like.json", out / "cmssw_like.png")
 
 

@@ -1,6 +1,6 @@
 """Memory benchmark: for each model and n, the planned workspace against the naive sum of intermediates (after
 fusion: dense chains need none), and the peak resident memory that inference adds once inputs and outputs exist,
-sofie_soa vs onnxruntime, each measured in its own fresh process (peak reset through /proc/self/clear_refs). Prints a table and writes benchmarks/results/memory.json.
+sofie_soa vs onnxruntime, each measured in its own fresh process (peak reset through /proc/self/clear_refs). Prints a table and writes benchmarks/results/memory.json and memory.png (plots.py).
 
     python benchmarks/memory.py [--sizes 1 1000 100000]
 """
@@ -17,6 +17,7 @@ sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
 
+import plots  # noqa: E402
 from models import inputs, models  # noqa: E402
 
 
@@ -84,7 +85,8 @@ def main() -> None:
                   f"{measured['sofie_soa']['added_kib']:>8,} KiB {measured['onnxruntime']['added_kib']:>8,} KiB")
     results = HERE / "results" / "memory.json"
     results.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "rows": rows}, indent=1))
-    print(f"wrote {results}")
+    plots.memory(results, results.parent)
+    print(f"wrote {results} and {results.parent / 'memory.png'}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import sofie_soa as ss  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "examples" / "cmssw_like"))
+import plots  # noqa: E402
 from models import inputs, models  # noqa: E402
 
 
@@ -121,37 +122,6 @@ def zero_copy(n: int, budget: float) -> dict:
     return {"n": n, "sofie_us": t_sofie * 1e6, "copy_pipeline_us": t_copy * 1e6, "speedup": t_copy / t_sofie}
 
 
-def plot(results: dict, out: Path) -> list:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    written = []
-    rows = results["zero_copy"]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog([r["n"] for r in rows], [r["sofie_us"] for r in rows], "o-", label="sofie_soa in place")
-    ax.loglog([r["n"] for r in rows], [r["copy_pipeline_us"] for r in rows], "s-",
-              label="gather → onnxruntime → scatter")
-    ax.set_xlabel("tracks (n)")
-    ax.set_ylabel("median time per call (µs)")
-    ax.set_title("track classifier on an SoA collection, 1 thread")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "zero_copy.png", dpi=120)
-    written.append(out / "zero_copy.png")
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ratios = results["latency"] + results["linear"] + results["throughput"] + results["two_cores"]
-    labels = [f"{r['model']}\nn={r['n']} {r['backend'].replace('cpu_', '')}" for r in ratios]
-    ax.bar(range(len(ratios)), [r["speedup"] for r in ratios])
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xticks(range(len(ratios)), labels, fontsize=6, rotation=60)
-    ax.set_ylabel("onnxruntime time / sofie_soa time")
-    ax.set_title("speed-up over onnxruntime (>1: sofie_soa faster)")
-    fig.tight_layout()
-    fig.savefig(out / "speedup.png", dpi=120)
-    written.append(out / "speedup.png")
-    return written
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorter timing budgets (noisier)")
@@ -187,7 +157,7 @@ def main() -> None:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=1))
-    written = plot(results, out)
+    written = [plots.speedup(out / "bench.json", out), plots.zero_copy(out / "bench.json", out)]
     print("wrote", out / "bench.json", *written)
 
 

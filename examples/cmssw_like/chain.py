@@ -24,13 +24,14 @@ THRESHOLD = 0.5
 
 
 def progress(done: int, total: int, start: float) -> None:
-    """A progress bar on stderr, redrawn every 5% of the events."""
+    """A progress bar on stderr, redrawn every 5% of the events; its rate is of the whole event loop (producer,
+    in-place selector, consumer and the copy pipeline beside it), not of a selector alone as in the summary."""
     if done % max(total // 20, 1) and done != total:
         return
     width = 30
     filled = width * done // total
     rate = done / max(time.perf_counter() - start, 1e-9)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} events ({rate:.0f} events/s)")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} events (whole loop: {rate:.0f} events/s)")
     if done == total:
         sys.stderr.write("\n")
 
@@ -84,6 +85,7 @@ def main() -> int:
     zero_copy = address == soa.address + LAYOUT.offset("score", soa.n)
     auc = roc_auc(np.concatenate(scores), np.concatenate(truths))
     print(f"{args.events} events, {tracks} tracks, backend {args.backend}")
+    print("selector step alone (the classifier's call per event):")
     print(f"sofie_soa in place:  {args.events / t_sofie:10.1f} events/s {tracks / t_sofie / 1e6:8.2f} M tracks/s, "
           f"bytes staged: 0")
     print(f"gather+onnxruntime:  {args.events / t_copy:10.1f} events/s {tracks / t_copy / 1e6:8.2f} M tracks/s, "

@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double purity = counts.selected ? static_cast<double>(counts.selected_genuine) / counts.selected : 0.0;
   const double efficiency = counts.genuine ? static_cast<double>(counts.selected_genuine) / counts.genuine : 0.0;
-  std::printf("%d events x %lld tracks on %d streams: %.1f events/s, %.2f M tracks/s\n", events,
+  std::printf("%d events x %lld tracks on %d streams, whole chain (producer, classifier, consumer): %.1f events/s, "
+              "%.2f M tracks/s\n", events,
               static_cast<long long>(tracks), streams, events / seconds, counts.tracks / seconds / 1e6);
   std::printf("selected %lld of %lld tracks (score > %.2f): purity %.4f, efficiency %.4f\n",
               static_cast<long long>(counts.selected.load()), static_cast<long long>(counts.tracks.load()),
