@@ -166,7 +166,8 @@ std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byt
     slot.check_features(trailing);
   }
   const std::int64_t rows = ndim == 0 ? 1 : shape[axis];
-  if (slot.output)
+  const bool empty = std::any_of(shape, shape + ndim, [](std::int64_t e) { return e == 0; });
+  if (slot.output && !empty)  // an output without elements shares no memory, whatever its strides
     for (int d = 0; d < ndim; ++d)
       if (stride_elems[d] == 0 && shape[d] > 1)
         slot.fail(": the array broadcasts (stride 0 along dimension " + std::to_string(d) +

@@ -120,6 +120,17 @@ template <class TAcc> struct Suite {
     const std::vector<std::uint8_t> bits = {1, 255};
     auto shifted = map<std::uint8_t>({2}, fn::BitShift{true}, bits, std::vector<std::uint8_t>{3, 8});
     CHECK(shifted[0] == 8 && shifted[1] == 0);
+    // BitShift-28 on signed types: arithmetic right shifts, sign fill for negative or too large amounts.
+    const std::vector<std::int8_t> signed_bits = {-8, -128, 64, -1, 5};
+    const std::vector<std::int8_t> amounts = {1, 1, 1, 8, -1};
+    auto right = map<std::int8_t>({5}, fn::BitShift{false}, signed_bits, amounts);
+    CHECK(right[0] == -4 && right[1] == -64 && right[2] == 32 && right[3] == -1 && right[4] == 0);
+    auto left = map<std::int8_t>({5}, fn::BitShift{true}, signed_bits, amounts);
+    CHECK(left[0] == -16 && left[1] == 0 && left[2] == -128 && left[3] == 0 && left[4] == 0);
+    // Mod-28 of floats with fmod = 0: the divisor's sign, a zero result included.
+    auto fmod0 = map<float>({4}, fn::Mod{false}, std::vector<float>{5.5f, -5.5f, 4.f, -4.f},
+                            std::vector<float>{-2.f, 2.f, -2.f, 2.f});
+    CHECK(fmod0[0] == -0.5f && fmod0[1] == 0.5f && fmod0[2] == 0.f && std::signbit(fmod0[2]) && !std::signbit(fmod0[3]));
     auto mx = map<float>({2}, fn::Max{}, std::vector<float>{1.f, NAN}, std::vector<float>{NAN, 2.f});
     CHECK(std::isnan(mx[0]) && std::isnan(mx[1]));
     const std::vector<bool> c = {true, false};

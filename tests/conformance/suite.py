@@ -116,7 +116,7 @@ def _generate(case: Case):
             case.bound = tuple(bound)
             return generated
         except ss.ModelError as err:
-            named = re.search(r"\('([^']*)'\) must be known at compile time", str(err))
+            named = re.search(r"\('([^']*)'\) must be (?:one value )?known at compile time", str(err))
             if named is None or named.group(1) not in feeds or named.group(1) in bound:
                 raise
             bound[named.group(1)] = np.asarray(feeds[named.group(1)])

@@ -1,6 +1,7 @@
 """ONNX function operators without a kernel here (SoftmaxCrossEntropyLoss, MeanVarianceNormalization, Celu, ...)
 expand into their function bodies, as the ONNX specification defines them (onnx.defs schemas: a plain function,
-or a context-dependent one built for the node's input types). Body nodes keep the opset the function body was
+or a context-dependent one built for the node's input types), and a few operators without a schema body into
+the ones bodies.py writes (InstanceNormalization, LpNormalization). Body nodes keep the opset the function body was
 written for, so each follows its own operator version; attributes referenced by the body (ref_attr_name) take
 the node's values or the schema's defaults; the body's own tensors get fresh names.
 """
@@ -32,9 +33,12 @@ def _type_proto(t: TensorType | None):
 def function_body(node: Node, input_types: list) -> onnx.FunctionProto | None:
     """The node's function body for its input types, or None when the operator has none at the node's opset."""
     from sofie_soa.compiler.folding import _plain_attrs
+    from sofie_soa.compiler.bodies import BODIES
     schema = _schema(node)
     if schema is None:
         return None
+    if node.op_type in BODIES:
+        return BODIES[node.op_type](node, input_types)
     dependent = [v for v in schema.context_dependent_function_opset_versions if v <= node.opset]
     plain = [v for v in schema.function_opset_versions if v <= node.opset]
     try:

@@ -72,15 +72,18 @@ def Pow(ctx, X, Y, *, broadcast_=0, axis=None):
 
 @op("Mod")
 def Mod(ctx, A, B, *, fmod=0):
+    """Mod-10/13/28: integers with fmod 0 (the divisor's sign) or 1 (the dividend's); floats with fmod = 1, and
+    from opset 28 with fmod = 0 too (A - floor(A / B) * B; kernels/functors/binary.hpp)."""
     dtype = same_dtype(ctx, A, B)
-    if dtype in dtypes.FLOATS and not fmod:
-        raise ModelError(f"{ctx.where}: Mod of floats needs fmod = 1 (ONNX Mod-13)")
+    if dtype in dtypes.FLOATS and not fmod and ctx.opset < 28:
+        raise ModelError(f"{ctx.where}: Mod of floats needs fmod = 1 before opset 28 (ONNX Mod-13)")
     map_launch(ctx, Functor("Mod", (bool(fmod),)), [A, B], dtype)
 
 
 @op("BitShift")
 def BitShift(ctx, X, Y, *, direction):
-    require(ctx, X, dtypes.UNSIGNED)
+    """BitShift-11 (unsigned types), BitShift-28 (signed too: right shifts are arithmetic)."""
+    require(ctx, X, dtypes.UNSIGNED if ctx.opset < 28 else dtypes.INTEGERS)
     same_dtype(ctx, X, Y)
     if direction not in ("LEFT", "RIGHT"):
         raise ModelError(f"{ctx.where}: direction '{direction}' is neither LEFT nor RIGHT")

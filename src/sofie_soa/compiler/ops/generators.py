@@ -53,9 +53,10 @@ def Range(ctx, start, limit, delta):
         out = ctx.output(0, (values[1],), start.dtype)
         ctx.launch("range", y=out, start=0, delta=1)
         return
-    if any(v is None or isinstance(v, SymN) for v in values):
-        raise ModelError(f"{ctx.where}: Range needs start, limit and delta known at compile time (its length is "
-                         f"its output shape)")
+    for role, t, v in zip(("start", "limit", "delta"), (start, limit, delta), values):
+        if v is None or isinstance(v, SymN):
+            raise ModelError(f"{ctx.where}: Range's {role} ('{t.name}') must be known at compile time (the output's "
+                             f"length depends on it)")
     s, lim, d = (float(v) for v in values)
     if d == 0:
         raise ModelError(f"{ctx.where}: Range with delta 0")

@@ -179,7 +179,7 @@ def _space_depth_map(ctx, in_shape, blocksize: int, mode: str, to_space: bool):
         return (n, c // (b * b), h * b, w * b), index_maps.transposed(six, perm)
     if isinstance(h, SymN) or isinstance(w, SymN) or h % b or w % b:
         raise ModelError(f"{ctx.where}: spatial extents {h} x {w} do not divide by blocksize {b}")
-    six, perm = (n, c, h // b, b, w // b, b), (0, 3, 5, 1, 2, 4)
+    six, perm = (n, c, h // b, b, w // b, b), (0, 1, 3, 5, 2, 4) if mode == "CRD" else (0, 3, 5, 1, 2, 4)
     return (n, c * b * b, h // b, w // b), index_maps.transposed(six, perm)
 
 
@@ -192,10 +192,13 @@ def DepthToSpace(ctx, input, *, blocksize, mode="DCR"):
 
 
 @op("SpaceToDepth")
-def SpaceToDepth(ctx, input, *, blocksize):
+def SpaceToDepth(ctx, input, *, blocksize, mode="DCR"):
+    """SpaceToDepth-13; mode (DCR: blocks outermost in the channels, CRD: innermost) from opset 28."""
     if input.rank != 4:
         raise ModelError(f"{ctx.where}: SpaceToDepth takes a 4-D input, '{input.name}' has rank {input.rank}")
-    shape, m = _space_depth_map(ctx, input.shape, int(blocksize), "DCR", to_space=False)
+    if mode not in ("DCR", "CRD"):
+        raise ModelError(f"{ctx.where}: SpaceToDepth mode '{mode}' is neither DCR nor CRD")
+    shape, m = _space_depth_map(ctx, input.shape, int(blocksize), mode, to_space=False)
     _copy(ctx, input, ctx.output(0, shape, input.dtype), m)
 
 
@@ -231,7 +234,8 @@ def Pad(ctx, data, pads=None, constant_value=None, axes=None, *, mode="constant"
     value = legacy.get("value", 0)
     if constant_value is not None:
         if constant_value.value is None:
-            raise ModelError(f"{ctx.where}: constant_value must be known at compile time")
+            raise ModelError(f"{ctx.where}: constant_value ('{constant_value.name}') must be known at compile time "
+                             f"(a constant, or computed from constants and shapes)")
         value = np.asarray(constant_value.value).reshape(-1)[0].item()
     ctx.launch("map", op=constant(value, data.dtype), out=out, ins=[],
                map=index_maps.elementwise(shape))

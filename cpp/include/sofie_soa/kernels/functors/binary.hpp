@@ -3,7 +3,9 @@
 //
 // Integers follow ONNX (and NumPy) without C++ undefined behaviour: Add, Sub and Mul wrap; Div truncates toward
 // zero, and x / 0 gives 0 (ONNX leaves it undefined; C++ would trap); Mod follows fmod = 0 (the sign of the
-// divisor, Python's %) or fmod = 1 (the sign of the dividend, C's fmod); BitShift by the bit width or more gives 0.
+// divisor, Python's %; a zero takes the divisor's sign) or fmod = 1 (the sign of the dividend, C's fmod); BitShift
+// (signed types from opset 28) shifts right arithmetically, and by a negative amount or the bit width or more gives
+// the sign fill alone (-1 for a negative right-shifted value, else 0).
 // Max and Min propagate NaN, as numpy.maximum does.
 #pragma once
 
@@ -79,7 +81,9 @@ struct Mod {
       }
     } else {
       const T r = alpaka::math::fmod(acc, a, b);
-      return (!fmod && r != T(0) && ((r < T(0)) != (b < T(0)))) ? r + b : r;
+      if (fmod) return r;
+      if (r == T(0)) return b < T(0) ? -T(0) : T(0);  // Mod-28: a zero result takes the divisor's sign
+      return ((r < T(0)) != (b < T(0))) ? r + b : r;
     }
   }
 };
@@ -110,8 +114,12 @@ struct PRelu {
 struct BitShift {
   bool left = true;
   template <class TAcc, class T> ALPAKA_FN_HOST_ACC T operator()(TAcc const&, T a, T b) const {
-    if (b >= T(8 * sizeof(T))) return 0;
-    return left ? static_cast<T>(a << b) : static_cast<T>(a >> b);
+    using U = std::make_unsigned_t<T>;  // shifts in std::uint64_t: no promotion to int, no signed overflow
+    if (b < T(0) || b >= T(8 * sizeof(T))) return (!left && a < T(0)) ? T(-1) : T(0);  // BitShift-28: sign fill
+    const std::uint64_t bits = static_cast<U>(a);
+    if (left) return static_cast<T>(static_cast<U>(bits << b));  // bits past the sign are dropped
+    if (a < T(0)) return static_cast<T>(static_cast<U>(~(static_cast<U>(~bits) >> b)));  // arithmetic: sign fill
+    return static_cast<T>(static_cast<U>(bits >> b));
   }
 };
 struct BitwiseAnd {
