@@ -5,6 +5,7 @@
   wide_mlp      256 -> 512 -> 512 -> 16, ReLU (layers wide enough for GEMM libraries to shine)
   track_mlp     the bundled examples/models/track_mlp.onnx (6 -> 32 -> 16 -> 1, exported by PyTorch)
   residual_mlp  16 -> 64, three residual blocks, -> 4, Softmax (intermediates read twice)
+  residual_blocks  24 -> 128, six blocks x <- ReLU(x + Linear(ReLU(Linear(x)))), -> 2 (issue 16's regression MLP)
 """
 
 from pathlib import Path
@@ -60,6 +61,31 @@ def residual_mlp(width: int = 64, blocks: int = 3, seed: int = 0) -> onnx.ModelP
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
+def residual_blocks(inputs: int = 24, width: int = 128, blocks: int = 6, outputs: int = 2, seed: int = 0):
+    """inputs -> width (ReLU), `blocks` times x <- ReLU(x + Linear(ReLU(Linear(x)))), -> outputs: the skip
+    connections of real architectures (codegen/residual_epilogues.py folds each block into one launch)."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+
+    def linear(name, src, k, n):
+        inits.extend([numpy_helper.from_array((rng.normal(size=(n, k)) / np.sqrt(k)).astype(np.float32), f"{name}_w"),
+                      numpy_helper.from_array(rng.normal(scale=0.1, size=n).astype(np.float32), f"{name}_b")])
+        nodes.append(helper.make_node("Gemm", [src, f"{name}_w", f"{name}_b"], [name], transB=1))
+    linear("in", "x", inputs, width)
+    nodes.append(helper.make_node("Relu", ["in"], ["h0"]))
+    for i in range(blocks):
+        linear(f"a{i}", f"h{i}", width, width)
+        nodes.append(helper.make_node("Relu", [f"a{i}"], [f"r{i}"]))
+        linear(f"b{i}", f"r{i}", width, width)
+        nodes.append(helper.make_node("Add", [f"h{i}", f"b{i}"], [f"s{i}"]))
+        nodes.append(helper.make_node("Relu", [f"s{i}"], [f"h{i + 1}"]))
+    linear("y", f"h{blocks}", width, outputs)
+    graph = helper.make_graph(nodes, "residual_blocks",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", inputs])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", outputs])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
 def models() -> dict[str, bytes]:
     """name -> serialized ONNX model."""
     return {
@@ -68,6 +94,7 @@ def models() -> dict[str, bytes]:
         "wide_mlp": dense_mlp([256, 512, 512, 16]).SerializeToString(),
         "track_mlp": (ROOT / "examples" / "models" / "track_mlp.onnx").read_bytes(),
         "residual_mlp": residual_mlp().SerializeToString(),
+        "residual_blocks": residual_blocks().SerializeToString(),
     }
 
 

@@ -4,10 +4,11 @@ PNG plots there.
 
     python benchmarks/run.py [--quick]
 
-  latency      batch 1, trigger_mlp (16 -> 32 -> 32 -> 1): model.infer vs InferenceSession.run, 1 thread
+  latency      batch 1, trigger_mlp (16 -> 32 -> 32 -> 1) and residual_blocks: model.infer vs
+               InferenceSession.run, 1 thread
   linear       sofie_linear (SOFIE's Linear benchmark shape) at batch 16 and 64, 1 thread
-  throughput   batch 4096 and 65536 (wide_mlp: 4096): both, and GFLOP/s against OpenBLAS sgemm (numpy, 1
-               thread) on the same layer shapes and on a 1024^3 product
+  throughput   batch 4096 and 65536 (wide_mlp: 4096; residual_blocks: 256 and 4096): both, and GFLOP/s
+               against OpenBLAS sgemm (numpy, 1 thread) on the same layer shapes and on a 1024^3 product
   zero_copy    the cmssw_like classifier on an SoA collection: in place vs gather -> onnxruntime -> scatter,
                n = 1 ... 10^6
   two_cores    cpu_threads and cpu_omp2_blocks vs onnxruntime with 2 intra-op threads
@@ -129,10 +130,11 @@ def main() -> None:
     budget = 0.05 if args.quick else 0.3
     results = {"machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                            "onnxruntime": ort.__version__, "sofie_soa": ss.__version__}}
-    results["latency"] = [side_by_side("trigger_mlp", 1, budget=budget)]
+    results["latency"] = [side_by_side(name, 1, budget=budget) for name in ("trigger_mlp", "residual_blocks")]
     results["linear"] = [side_by_side("sofie_linear", n, budget=budget) for n in (16, 64)]
     results["throughput"] = [side_by_side(name, n, budget=budget) for name in ("trigger_mlp", "sofie_linear")
-                             for n in (4096, 65536)] + [side_by_side("wide_mlp", 4096, budget=budget)]
+                             for n in (4096, 65536)] + [side_by_side("wide_mlp", 4096, budget=budget)] + \
+                            [side_by_side("residual_blocks", n, budget=budget) for n in (256, 4096)]
     for row in results["throughput"]:
         row["openblas_layers_gflops"] = openblas_on_layers(row["model"], row["n"])
         row["fraction_of_openblas_layers"] = row["sofie_gflops"] / row["openblas_layers_gflops"]

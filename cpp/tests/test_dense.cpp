@@ -1,5 +1,6 @@
 // Unit tests of the dense layer (sofie_soa/kernels/dense.hpp) on the CPU accelerators, against references computed
 // here: mixed SoA features read in place, wide layers, chains, and every tile path bitwise equal whatever n.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -163,7 +164,55 @@ template <class TAcc> struct Suite {
     }
   }
 
+  // A residual R [rows, N] added before the last layer's epilogue: y = relu(relu(x W1 + b1) W2 + b2 + R), through
+  // a row-major output (transposed store, then residual and epilogue along rows) and through output features
+  // (column stores), which must agree bitwise, at row counts of every path.
+  void dense_residual() {
+    const std::int64_t rows = 70, k = 6, h = 40;
+    std::vector<float> x(rows * k), w1(k * h), b1(h), w2(h * h), b2(h), r(rows * h);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
+    for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = (static_cast<float>(i % 9) - 4.f) / 6.f;
+    for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = (static_cast<float>((i * 5) % 7) - 3.f) / 40.f;
+    for (std::size_t i = 0; i < b1.size(); ++i) b1[i] = b2[i] = static_cast<float>(i % 3) * 0.05f - 0.05f;
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(i % 13) * 0.1f - 0.6f;
+    kernels::DenseLayer last{h, h, w2.data(), b2.data(), kernels::Unary{kernels::UnaryKind::relu}};
+    last.residual = r.data();
+    last.residual_pitch = h;
+    const auto chain =
+        kernels::dense_chain(kernels::DenseLayer{k, h, w1.data(), b1.data(), kernels::Unary{kernels::UnaryKind::relu}},
+                             last);
+    bool close = true, same = true;
+    for (std::int64_t n : std::initializer_list<std::int64_t>{1, 3, 5, 16, 17, 33, rows}) {
+      std::vector<float> matrix(n * h, -7.f), columns(n * h, -7.f);
+      std::vector<FeatureRef> features(h);
+      for (std::int64_t j = 0; j < h; ++j)
+        features[j] = FeatureRef{reinterpret_cast<std::byte*>(columns.data() + j * n), 1, DType::float32};
+      compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
+                           kernels::DenseIn<float>{x.data(), k}, kernels::DenseOut<float>{matrix.data(), h}, chain);
+      compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(n), kernels::DenseKernel{}, n,
+                           kernels::DenseIn<float>{x.data(), k},
+                           kernels::StridedOut<float>{features.data(), {h, n}, h}, chain);
+      alpaka::wait(queue);
+      for (std::int64_t i = 0; i < n; ++i) {
+        std::vector<double> hidden(b1.begin(), b1.end()), out(b2.begin(), b2.end());
+        for (std::int64_t kk = 0; kk < k; ++kk)
+          for (std::int64_t j = 0; j < h; ++j) hidden[j] += x[i * k + kk] * w1[kk * h + j];
+        for (double& v : hidden) v = v > 0 ? v : 0;
+        for (std::int64_t kk = 0; kk < h; ++kk)
+          for (std::int64_t j = 0; j < h; ++j) out[j] += hidden[kk] * w2[kk * h + j];
+        for (std::int64_t j = 0; j < h; ++j) {
+          const double want = std::max(0.0, out[j] + r[i * h + j]);
+          close = close && std::abs(matrix[i * h + j] - want) < 1e-5;
+          same = same && matrix[i * h + j] == columns[j * n + i];
+        }
+      }
+    }
+    CHECK(close);
+    CHECK(same);
+  }
+
   void run() {
+    dense_residual();
     dense();
     dense_wide();
     dense_chain();

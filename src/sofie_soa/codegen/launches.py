@@ -5,7 +5,8 @@ kernel body is generated. One function per kernel kind, in EMITTERS.
 Launch arguments (set by the operators, compiler/ops/, and the plan passes):
   map        op: Functor, out: Ref, ins: [Ref], map: IndexMap                  kernels::MapKernel
   softmax    x, y: Ref, length, inner: ints, kind: "softmax" | "log_softmax" | "hardmax"
-  dense      x, y: Ref, rows: shape, layers: [DenseLayer]                      kernels::DenseKernel
+  dense      x, y: Ref, rows: shape, layers: [DenseLayer], skip: Ref (read by   kernels::DenseKernel
+             the last layer: residual_epilogues.py)
   gemm       x, y: Ref, rows: shape, layer: DenseLayer                         runtime::gemm (GPU plan)
 Operator families add theirs with @emitter("kind"): the reduction family's (reduce, arg_reduce, cumulative) in
 launches_reduce.py, the indexing family's in launches_indexing.py.
@@ -128,13 +129,21 @@ def _dense_width(layers) -> str:
     return str(min(-(-widest // 16) * 16, MAX_WIDTH))
 
 
+def _packed_and_residual(layer) -> str:
+    """The trailing members of a kernels::DenseLayer initializer: the packed weight, the residual and its pitch."""
+    packed = "nullptr" if layer.packed is None else pointer(layer.packed)
+    if layer.residual is None:
+        return "" if layer.packed is None else f", {packed}"
+    return f", {packed}, {pointer(layer.residual)}, {layer.n}"
+
+
 @emitter("dense")
 def _dense(a: dict, plan: Plan, where: str) -> str:
     rows = count(a["rows"])
     layers = ", ".join(
         f"kernels::DenseLayer{{{layer.k}, {layer.n}, {pointer(layer.weight)}, "
         f"{'nullptr' if layer.bias is None else pointer(layer.bias)}, {unary_epilogue(layer.epilogue)}"
-        f"{'' if layer.packed is None else ', ' + pointer(layer.packed)}}}" for layer in a["layers"])
+        f"{_packed_and_residual(layer)}}}" for layer in a["layers"])
     k, n = a["layers"][0].k, a["layers"][-1].n
     return call(f"kernels::DenseKernel::work_items<TAcc>({rows})", "DenseKernel", rows,
                 accessor(a["x"], plan, False, str(k)), accessor(a["y"], plan, True, str(n)),

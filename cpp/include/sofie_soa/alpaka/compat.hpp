@@ -93,6 +93,16 @@ template <class TAcc, class F> ALPAKA_FN_ACC void for_each_element(TAcc const& a
   }
 }
 
+/// Calls f(first, last) for each contiguous range of [0, count) that this thread owns (the ranges for_each_element
+/// visits one by one).
+template <class TAcc, class F> ALPAKA_FN_ACC void for_each_range(TAcc const& acc, std::int64_t count, F&& f) {
+  const auto grid = static_cast<std::int64_t>(alpaka::getWorkDiv<alpaka::Grid, alpaka::Threads>(acc)[0]);
+  const auto elems = static_cast<std::int64_t>(alpaka::getWorkDiv<alpaka::Thread, alpaka::Elems>(acc)[0]);
+  const auto thread = static_cast<std::int64_t>(alpaka::getIdx<alpaka::Grid, alpaka::Threads>(acc)[0]);
+  for (std::int64_t first = thread * elems; first < count; first += grid * elems)
+    f(first, first + elems < count ? first + elems : count);
+}
+
 /// Enqueues `kernel(acc, args...)` over `count` elements on `queue`; nothing is enqueued when count is 0.
 template <class TAcc, class TQueue, class TKernel, class... TArgs>
 void launch(TQueue& queue, std::int64_t count, TKernel const& kernel, TArgs const&... args) {

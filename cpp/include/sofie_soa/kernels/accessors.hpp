@@ -10,7 +10,9 @@
 //     int32 hit counts feed a float model and a float64 column takes a float32 output.
 //
 // `cols` is the innermost extent of the [rows, cols] view dense kernels take (dense.hpp): at(m, k) is element
-// m * cols + k. All accessors are trivially copyable kernel arguments.
+// m * cols + k. load_span / store_span move `count` elements at flat indices first + j * stride (stride 0:
+// one element, broadcast) through a buffer, so that the element-wise kernel (map.hpp) computes over a chunk in a
+// loop the compiler vectorises. All accessors are trivially copyable kernel arguments.
 #pragma once
 
 #include <cstdint>
@@ -87,6 +89,22 @@ ALPAKA_FN_HOST_ACC inline void prefetch_bytes(std::byte const* begin, std::byte 
 struct RowSplit {
   std::int64_t inner;  ///< elements after the row axis (the features per row when the row axis is the first)
   std::int64_t rows;   ///< extent of the row axis
+  /// locate(flat + j) for j < count, in order, as f(j, feature, row): one division for the whole span.
+  template <class F> ALPAKA_FN_HOST_ACC void walk(std::int64_t flat, std::int64_t count, F&& f) const {
+    std::int64_t q = flat / inner;
+    std::int64_t i = flat - q * inner;
+    for (std::int64_t j = 0; j < count; ++j) {
+      if (q < rows) {
+        f(j, i, q);
+      } else {
+        f(j, (q / rows) * inner + i, q % rows);
+      }
+      if (++i == inner) {
+        i = 0;
+        ++q;
+      }
+    }
+  }
   ALPAKA_FN_HOST_ACC void locate(std::int64_t flat, std::int64_t& feature, std::int64_t& row) const {
     const std::int64_t q = flat / inner;
     const std::int64_t i = flat - q * inner;
@@ -105,6 +123,14 @@ template <class T> struct DenseIn {
   T const* data;
   std::int64_t cols = 1;
   ALPAKA_FN_HOST_ACC T operator[](std::int64_t flat) const { return data[flat]; }
+  ALPAKA_FN_HOST_ACC void load_span(std::int64_t first, std::int64_t stride, std::int64_t count, T* out) const {
+    T const* p = data + first;
+    if (stride == 1) {
+      for (std::int64_t j = 0; j < count; ++j) out[j] = p[j];
+    } else {
+      for (std::int64_t j = 0; j < count; ++j) out[j] = p[j * stride];
+    }
+  }
   ALPAKA_FN_HOST_ACC T at(std::int64_t row, std::int64_t col) const { return data[row * cols + col]; }
   /// out[r] = at(first + r, col) for r < count.
   ALPAKA_FN_HOST_ACC void column(std::int64_t first, std::int64_t count, std::int64_t col, T* out) const {
@@ -126,12 +152,39 @@ template <class T> struct DenseOut {
   T* data;
   std::int64_t cols = 1;
   ALPAKA_FN_HOST_ACC void store(std::int64_t flat, T v) const { data[flat] = v; }
+  ALPAKA_FN_HOST_ACC void store_span(std::int64_t first, std::int64_t stride, std::int64_t count, T const* in) const {
+    T* p = data + first;
+    if (stride == 1) {
+      for (std::int64_t j = 0; j < count; ++j) p[j] = in[j];
+    } else {
+      for (std::int64_t j = 0; j < count; ++j) p[j * stride] = in[j];
+    }
+  }
   ALPAKA_FN_HOST_ACC T operator[](std::int64_t flat) const { return data[flat]; }
   ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, T v) const { data[row * cols + col] = v; }
+  /// The tensor as a row-major matrix of `cols` columns to write: its start, the row pitch in `pitch`.
+  ALPAKA_FN_HOST_ACC T* row_major_out(std::int64_t& pitch) const {
+    pitch = cols;
+    return data;
+  }
   ALPAKA_FN_HOST_ACC void column_store(std::int64_t first, std::int64_t count, std::int64_t col, T const* in) const {
     for (std::int64_t r = 0; r < count; ++r) data[(first + r) * cols + col] = in[r];
   }
 };
+
+/// The start of `features` when they are the columns of a row-major matrix of T (feature c at features[0].data
+/// + c elements, one row stride of at least cols elements for all), with that stride in `pitch`; else nullptr.
+template <class T>
+ALPAKA_FN_HOST_ACC inline T* row_major_features(FeatureRef const* features, RowSplit const& split, std::int64_t cols,
+                                               std::int64_t& pitch) {
+  pitch = features[0].stride;
+  if (split.inner != cols || pitch < cols || features[0].dtype != dtype_of<T>()) return nullptr;
+  for (std::int64_t c = 0; c < cols; ++c)
+    if (features[c].dtype != features[0].dtype || features[c].stride != pitch ||
+        features[c].data != features[0].data + c * static_cast<std::int64_t>(sizeof(T)))
+      return nullptr;
+  return reinterpret_cast<T*>(features[0].data);
+}
 
 template <class T> struct StridedIn {
   using value_type = T;
@@ -142,6 +195,18 @@ template <class T> struct StridedIn {
     std::int64_t f, r;
     split.locate(flat, f, r);
     return load_feature<T>(features[f], r);
+  }
+  ALPAKA_FN_HOST_ACC void load_span(std::int64_t first, std::int64_t stride, std::int64_t count, T* out) const {
+    std::int64_t f, r;
+    if (stride == 1) {
+      split.walk(first, count,
+                 [&](std::int64_t j, std::int64_t f, std::int64_t r) { out[j] = load_feature<T>(features[f], r); });
+    } else if (stride == split.inner && first < split.rows * split.inner &&
+               (split.locate(first, f, r), r + count <= split.rows)) {  // rows of one feature: one dtype dispatch
+      load_rows(features[f], r, count, out);
+    } else {
+      for (std::int64_t j = 0; j < count; ++j) out[j] = (*this)[first + j * stride];
+    }
   }
   /// Element (row, col) of the [rows, cols] view: feature col of bound row `row` when each view row is one bound
   /// row (the common case: no division), else by the flat index.
@@ -173,17 +238,8 @@ template <class T> struct StridedIn {
       prefetch_bytes(begin, begin + count * pitch, pitch < 64 ? 64 : pitch);
     }
   }
-  /// The start of the features when they are the columns of a row-major matrix of T (feature c at
-  /// features[0].data + c elements, one row stride of at least cols elements for all), with that stride in
-  /// `pitch`; nullptr otherwise.
   ALPAKA_FN_HOST_ACC T const* row_major(std::int64_t& pitch) const {
-    pitch = features[0].stride;
-    if (split.inner != cols || pitch < cols || features[0].dtype != dtype_of<T>()) return nullptr;
-    for (std::int64_t c = 0; c < cols; ++c)
-      if (features[c].dtype != features[0].dtype || features[c].stride != pitch ||
-          features[c].data != features[0].data + c * static_cast<std::int64_t>(sizeof(T)))
-        return nullptr;
-    return reinterpret_cast<T const*>(features[0].data);
+    return row_major_features<T>(features, split, cols, pitch);
   }
 };
 
@@ -197,10 +253,26 @@ template <class T> struct StridedOut {
     split.locate(flat, f, r);
     store_feature(features[f], r, v);
   }
+  ALPAKA_FN_HOST_ACC void store_span(std::int64_t first, std::int64_t stride, std::int64_t count, T const* in) const {
+    std::int64_t f, r;
+    if (stride == 1) {
+      split.walk(first, count,
+                 [&](std::int64_t j, std::int64_t f, std::int64_t r) { store_feature(features[f], r, in[j]); });
+    } else if (stride == split.inner && first < split.rows * split.inner &&
+               (split.locate(first, f, r), r + count <= split.rows)) {
+      store_rows(features[f], r, count, in);
+    } else {
+      for (std::int64_t j = 0; j < count; ++j) store(first + j * stride, in[j]);
+    }
+  }
   ALPAKA_FN_HOST_ACC T operator[](std::int64_t flat) const {
     std::int64_t f, r;
     split.locate(flat, f, r);
     return load_feature<T>(features[f], r);
+  }
+  /// The features as a row-major matrix to write (row_major_features), or nullptr.
+  ALPAKA_FN_HOST_ACC T* row_major_out(std::int64_t& pitch) const {
+    return row_major_features<T>(features, split, cols, pitch);
   }
   ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, T v) const {
     if (split.inner == cols && row < split.rows) {

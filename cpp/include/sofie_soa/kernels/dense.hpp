@@ -1,4 +1,4 @@
-// sofie_soa/kernels/dense.hpp — dense layers: Y[m, j] = epilogue(sum_k X[m, k] * W[k, j] + b[j]), one layer or a
+// sofie_soa/kernels/dense.hpp — dense layers: Y[m, j] = epilogue(sum_k X[m, k] * W[k, j] + b[j] (+ R[m, j])), one layer or a
 // chain of them fused into one launch (the output of each feeding the next without leaving the thread).
 //
 // The ONNX Gemm/MatMul attributes (alpha, beta, transA = 0, transB) are folded into W (laid out [K, N]: row k
@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "sofie_soa/kernels/unary.hpp"
@@ -44,7 +45,8 @@ ALPAKA_FN_HOST_ACC inline float fused_multiply_add(float a, float b, float c) {
 #endif
 }
 
-/// One layer: K inputs, N outputs, W [K, N] and b [N] (or nullptr), then the epilogue; optionally W also packed
+/// One layer: K inputs, N outputs, W [K, N] and b [N] (or nullptr), optionally a residual R [rows, N] added, then
+/// the epilogue; optionally W also packed
 /// (DenseKernel::pack), for CPU tiles.
 struct DenseLayer {
   std::int64_t k;
@@ -53,6 +55,8 @@ struct DenseLayer {
   float const* bias;
   Unary epilogue;
   float const* packed = nullptr;
+  float const* residual = nullptr;   ///< [rows, n] added after the bias, before the epilogue (a skip connection)
+  std::int64_t residual_pitch = 0;   ///< elements between rows of `residual`
 };
 
 /// Where a session packs one layer's W: offsets in floats into its weight array (source [K, N], packed copy).
@@ -155,6 +159,7 @@ struct DenseKernel {
   ALPAKA_FN_ACC static void store(TAcc const& acc, Out const& y, std::int64_t m, DenseLayer const& layer,
                                   std::int64_t j, float sum, bool last, float* hidden) {
     if (layer.bias) sum += layer.bias[j];
+    if (layer.residual) sum += layer.residual[m * layer.residual_pitch + j];
     const float v = layer.epilogue(acc, sum);
     if (last) {
       y.set(m, j, v);
@@ -231,11 +236,19 @@ struct DenseKernel {
         for (std::int64_t r = count; r < V * kLanes; ++r) column[r] = 0.f;
       }
     }
+    // A row-major output takes the last layer's tile transposed in registers (store_transposed), with the
+    // residual and the epilogue applied along its rows afterwards, instead of a scatter per output.
+    std::int64_t out_pitch = 0;
+    float* rows_out = nullptr;
+    if constexpr (kTransposes && has_row_major_out<Out>::value) {
+      if (chain.layer[chain.count - 1].n <= W) rows_out = y.row_major_out(out_pitch);
+    }
     for (int l = 0; l < chain.count; ++l) {
       DenseLayer const& layer = chain.layer[l];
       Rows<V> const* in = buffer[l % 2];
       Rows<V>* out = buffer[(l + 1) % 2];
-      const bool last = l + 1 == chain.count;
+      const bool last = l + 1 == chain.count && rows_out == nullptr;
+      const bool defer = l + 1 == chain.count && rows_out != nullptr;
       // Wide layers run over k in chunks whose inputs stay in L1, the partial sums kept in `out` between
       // chunks (so each sum still runs over k in order); that needs N <= W.
       const std::int64_t chunk = layer.n <= W ? kChunk : layer.k;
@@ -243,13 +256,39 @@ struct DenseKernel {
         k = Span{k.end, k.end + chunk < layer.k ? k.end + chunk : layer.k};
         const bool done = k.end == layer.k;
         switch (block_width(layer.n)) {
-          case kBlock + 1: blocks<kBlock + 1>(acc, y, first, count, layer, k, in, last, done, out); break;
-          case kBlock + 2: blocks<kBlock + 2>(acc, y, first, count, layer, k, in, last, done, out); break;
-          case kBlock + 3: blocks<kBlock + 3>(acc, y, first, count, layer, k, in, last, done, out); break;
-          case kBlock + 4: blocks<kBlock + 4>(acc, y, first, count, layer, k, in, last, done, out); break;
-          default: blocks<kBlock>(acc, y, first, count, layer, k, in, last, done, out);
+          case kBlock + 1: blocks<kBlock + 1>(acc, y, first, count, layer, k, in, last, defer, done, out); break;
+          case kBlock + 2: blocks<kBlock + 2>(acc, y, first, count, layer, k, in, last, defer, done, out); break;
+          case kBlock + 3: blocks<kBlock + 3>(acc, y, first, count, layer, k, in, last, defer, done, out); break;
+          case kBlock + 4: blocks<kBlock + 4>(acc, y, first, count, layer, k, in, last, defer, done, out); break;
+          default: blocks<kBlock>(acc, y, first, count, layer, k, in, last, defer, done, out);
         }
       }
+    }
+    if (rows_out != nullptr) {
+      DenseLayer const& layer = chain.layer[chain.count - 1];
+      float* rows = rows_out + first * out_pitch;
+      store_transposed(buffer[chain.count % 2], layer.n, count, rows, out_pitch);
+      for (std::int64_t r = 0; r < count; ++r) finish_row(acc, layer, first + r, rows + r * out_pitch);
+    }
+  }
+
+  /// Whether an output accessor can be written as a row-major float matrix (row_major_out).
+  template <class A, class = void> struct has_row_major_out : std::false_type {};
+  template <class A>
+  struct has_row_major_out<A, std::void_t<decltype(std::declval<A const&>().row_major_out(
+                                  std::declval<std::int64_t&>()))>> : std::true_type {};
+
+  /// Row m of a layer's output stored without its residual and epilogue: both applied along the row.
+  template <class TAcc>
+  ALPAKA_FN_HOST static void finish_row(TAcc const& acc, DenseLayer const& layer, std::int64_t m, float* row) {
+    if (layer.residual) {
+      float const* r = layer.residual + m * layer.residual_pitch;
+      for (std::int64_t j = 0; j < layer.n; ++j) row[j] += r[j];
+    }
+    if (layer.epilogue.kind == UnaryKind::relu) {
+      for (std::int64_t j = 0; j < layer.n; ++j) row[j] = row[j] < 0.f ? 0.f : row[j];  // NaN passes through
+    } else if (layer.epilogue.kind != UnaryKind::identity) {
+      for (std::int64_t j = 0; j < layer.n; ++j) row[j] = layer.epilogue(acc, row[j]);
     }
   }
 
@@ -265,11 +304,11 @@ struct DenseKernel {
   /// All outputs of the layer over inputs k: blocks of B, then the last N % B as one block.
   template <std::int64_t B, int V, class TAcc, class Out>
   ALPAKA_FN_HOST static void blocks(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
-                                   DenseLayer const& layer, Span k, Rows<V> const* in, bool last, bool done,
-                                   Rows<V>* out) {
+                                   DenseLayer const& layer, Span k, Rows<V> const* in, bool last, bool defer,
+                                   bool done, Rows<V>* out) {
     std::int64_t j = 0;
-    for (; j + B <= layer.n; j += B) block<B>(acc, y, first, count, layer, j, k, in, last, done, out);
-    remainder(acc, y, first, count, layer, j, k, in, last, done, out,
+    for (; j + B <= layer.n; j += B) block<B>(acc, y, first, count, layer, j, k, in, last, defer, done, out);
+    remainder(acc, y, first, count, layer, j, k, in, last, defer, done, out,
               std::make_integer_sequence<std::int64_t, kBlock>{});
   }
 
@@ -306,6 +345,26 @@ struct DenseKernel {
     }
   }
 
+  /// The inverse of load_transposed: outputs [0, n) of the tile's rows [0, count) into a row-major float32 matrix
+  /// (`pitch` floats apart), kLanes x kLanes blocks transposed in registers and stored a row per vector.
+  template <int V>
+  ALPAKA_FN_HOST static void store_transposed(Rows<V> const* tile, std::int64_t n, std::int64_t count, float* rows,
+                                             std::int64_t pitch) {
+    for (std::int64_t j0 = 0; j0 < n; j0 += kLanes) {
+      const std::int64_t width = n - j0 < kLanes ? n - j0 : kLanes;
+      for (int v = 0; v < V && v * kLanes < count; ++v) {
+        Lanes m[kLanes];
+        for (std::int64_t c = 0; c < kLanes; ++c) m[c] = c < width ? tile[j0 + c].v[v] : Lanes{};
+        transpose<8>(m);
+        transpose<4>(m);
+        transpose<2>(m);
+        transpose<1>(m);
+        for (std::int64_t r = 0; r < kLanes && v * kLanes + r < count; ++r)
+          std::memcpy(rows + (v * kLanes + r) * pitch + j0, &m[r], static_cast<std::size_t>(width) * sizeof(float));
+      }
+    }
+  }
+
   /// One step of a kLanes x kLanes transpose in registers: rows i and i + H swap their off-diagonal H x H blocks.
   template <int H> ALPAKA_FN_HOST static void transpose(Lanes* m) {
     for (int i = 0; i < kLanes; ++i)
@@ -320,6 +379,7 @@ struct DenseKernel {
 #else
   static constexpr bool kTransposes = false;
   template <int V> static void load_transposed(float const*, std::int64_t, std::int64_t, std::int64_t, Rows<V>*) {}
+  template <int V> static void store_transposed(Rows<V> const*, std::int64_t, std::int64_t, float*, std::int64_t) {}
 #endif
 
   /// The last N % kBlock outputs [j, N) as one block (independent sums hide the FMA latency; with blocks wider
@@ -327,9 +387,10 @@ struct DenseKernel {
   template <int V, class TAcc, class Out, std::int64_t... B>
   ALPAKA_FN_HOST static void remainder(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
                                       DenseLayer const& layer, std::int64_t j, Span k, Rows<V> const* in, bool last,
-                                      bool done, Rows<V>* out, std::integer_sequence<std::int64_t, B...>) {
-    ((layer.n - j == B && B > 0 ? block<(B > 0 ? B : 1)>(acc, y, first, count, layer, j, k, in, last, done, out)
-                                : void()),
+                                      bool defer, bool done, Rows<V>* out, std::integer_sequence<std::int64_t, B...>) {
+    ((layer.n - j == B && B > 0
+          ? block<(B > 0 ? B : 1)>(acc, y, first, count, layer, j, k, in, last, defer, done, out)
+          : void()),
      ...);
   }
 
@@ -338,7 +399,7 @@ struct DenseKernel {
   template <std::int64_t B, int V, class TAcc, class Out>
   ALPAKA_FN_HOST static void block(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
                                   DenseLayer const& layer, std::int64_t j, Span span, Rows<V> const* in, bool last,
-                                  bool done, Rows<V>* out) {
+                                  bool defer, bool done, Rows<V>* out) {
     Rows<V> sum[B] = {};
     if (span.begin > 0)
       for (std::int64_t b = 0; b < B; ++b) sum[b] = out[j + b];
@@ -353,24 +414,31 @@ struct DenseKernel {
     }
     for (std::int64_t b = 0; b < B; ++b) {
       if (done) {
-        finish(acc, y, first, count, layer, j + b, sum[b], last, out);
+        finish(acc, y, first, count, layer, j + b, sum[b], last, defer, out);
       } else {
         out[j + b] = sum[b];
       }
     }
   }
 
-  /// Output j of the tile: bias and epilogue (on all lanes at once where arithmetic: identity, ReLU; lane by lane
-  /// otherwise), then stored through `y` for the last layer, else kept in `out` for the next. Always inlined, and
+  /// Output j of the tile: bias, residual and epilogue (on all lanes at once where arithmetic: identity, ReLU;
+  /// lane by lane otherwise), then stored through `y` for the last layer, else kept in `out` for the next; with
+  /// `defer` (a row-major output: finish_row), bias only, kept in `out`. Always inlined, and
   /// the store given a copy: the block's sums must never escape (by reference into an out-of-line call, or by
   /// address into a store routine), or they live in memory instead of registers for the whole tile — GCC made
   /// both choices for accessors with a larger store path, and wide_mlp ran at half speed.
   template <int V, class TAcc, class Out>
-  __attribute__((always_inline)) ALPAKA_FN_HOST static void finish(TAcc const& acc, Out const& y, std::int64_t first, std::int64_t count,
-                                   DenseLayer const& layer, std::int64_t j, Rows<V>& sum, bool last, Rows<V>* out) {
+  __attribute__((always_inline)) ALPAKA_FN_HOST static void finish(TAcc const& acc, Out const& y, std::int64_t first,
+                                                                   std::int64_t count, DenseLayer const& layer,
+                                                                   std::int64_t j, Rows<V>& sum, bool last,
+                                                                   bool defer, Rows<V>* out) {
     for (int v = 0; v < V; ++v) {
       Lanes& s = sum.v[v];
       if (layer.bias) s += layer.bias[j];
+      if (defer) continue;
+      if (layer.residual)
+        for (std::int64_t r = 0; r < kLanes && v * kLanes + r < count; ++r)
+          s[r] += layer.residual[(first + v * kLanes + r) * layer.residual_pitch + j];
       if (layer.epilogue.kind == UnaryKind::relu) {
         s = s < 0.f ? Lanes{} : s;  // NaN passes through
       } else if (layer.epilogue.kind != UnaryKind::identity) {

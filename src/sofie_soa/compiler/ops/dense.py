@@ -33,13 +33,15 @@ IDENTITY = ("identity", 0.0, 0.0)
 @dataclass
 class DenseLayer:
     """One layer of a dense launch (kernels::DenseLayer): weight [k, n] and bias [n] as weight Refs, the
-    epilogue (UnaryKind name, alpha, beta), and where the CPU plan packs the weight (codegen/pack_weights.py)."""
+    epilogue (UnaryKind name, alpha, beta), where the CPU plan packs the weight (codegen/pack_weights.py), and a
+    [rows, n] tensor added before the epilogue (codegen/residual_epilogues.py)."""
     k: int
     n: int
     weight: object
     bias: object
     epilogue: tuple
     packed: object = None
+    residual: object = None
 
 
 def dense_applies(A, weight) -> bool:
