@@ -8,8 +8,16 @@
   boolmask     x [N, P, F] float32 -> y [N, P]: a ParticleNet-style boolean mask path (Cast to bool, Not, Where,
                Equal)
   view         x [N, C, H, W] float32 -> y [N, 3]: x.view(x.size(0), -1) shape arithmetic into a Linear
+  calo_resnet  image [N, 1, 16, 16] float32 -> y [N, 2]: a calorimeter-image ResNet (Conv2d + BatchNorm + ReLU, a
+               residual block, MaxPool, a depthwise Conv2d, AdaptiveAvgPool, Linear) (issue 15)
+  conv1d_tagger  tracks [N, 16, 8] float32 -> y [N, 3]: DeepJet's 1x1 Conv1d stack over per-particle features,
+               a strided Conv1d, AvgPool1d, Linear
+  gru_tracks   hits [N, 10, 5] float32 -> y [N, 2]: a GRU track model (batch_first) on its last hidden state
+  lstm_tracks  hits [N, 10, 5] float32 -> y [N, 2]: two stacked bidirectional LSTM layers, mean over hits
+  deepjet      cpf [N, 16, 8] float32 -> y [N, 4]: DeepJet's shape: 1x1 Conv1d stack, an LSTM over the
+               particles, dense head (issue 15)
 
-    python3 tests/models/make_models.py       (needs torch and, for the dynamo exporter, onnxscript)
+    python3 tests/models/make_models.py [name ...]   (needs torch and, for the dynamo exporter, onnxscript)
 
 The .onnx files are committed (a few kB each); tests/runtime/test_exported_models.py runs them. Weights come from
 torch.manual_seed(0), so a rerun writes the same models.
@@ -72,6 +80,70 @@ class View(nn.Module):
         return self.linear(torch.relu(x).view(x.size(0), -1))
 
 
+class CaloResNet(nn.Module):
+    def __init__(self, width: int = 8):
+        super().__init__()
+        def conv_bn(cin, cout, **kw):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False, **kw), nn.BatchNorm2d(cout))
+        self.stem = nn.Sequential(conv_bn(1, width), nn.ReLU())
+        self.block = nn.Sequential(conv_bn(width, width), nn.ReLU(), conv_bn(width, width))
+        self.pool = nn.MaxPool2d(2)
+        self.depthwise = nn.Sequential(nn.Conv2d(width, width, 3, padding=1, groups=width), nn.ReLU())
+        self.head = nn.Linear(width, 2)
+
+    def forward(self, image):
+        x = self.stem(image)
+        x = torch.relu(x + self.block(x))
+        x = self.depthwise(self.pool(x))
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Conv1dTagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv1d(16, 32, 1), nn.ReLU(), nn.Conv1d(32, 16, 1), nn.ReLU(),
+                                      nn.Conv1d(16, 8, 3, stride=2, padding=1), nn.ReLU(), nn.AvgPool1d(2))
+        self.head = nn.Linear(8 * 2, 3)
+
+    def forward(self, tracks):
+        return self.head(torch.flatten(self.features(tracks), 1))
+
+
+class GRUTracks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(5, 16, batch_first=True)
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, hits):
+        _, last = self.gru(hits)
+        return self.head(last[0])
+
+
+class LSTMTracks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 8, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, hits):
+        sequence, _ = self.lstm(hits)
+        return self.head(sequence.mean(dim=1))
+
+
+class DeepJet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv1d(16, 32, 1), nn.ReLU(), nn.Conv1d(32, 8, 1), nn.ReLU())
+        self.lstm = nn.LSTM(8, 12, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 4), nn.Softmax(dim=-1))
+
+    def forward(self, cpf):
+        particles = self.features(cpf).transpose(1, 2)           # [N, P, 8]
+        _, (last, _) = self.lstm(particles)
+        return self.head(last[-1])
+
+
 def models() -> dict:
     """name -> (module, example inputs, input names, output names)."""
     torch.manual_seed(0)
@@ -82,7 +154,23 @@ def models() -> dict:
         "transformer": (Transformer().eval(), (torch.randn(5, S, E),), ["x"], ["y"]),
         "boolmask": (BoolMask(), (points * mask.unsqueeze(-1),), ["x"], ["y"]),
         "view": (View(), (torch.randn(5, C, H, W),), ["x"], ["y"]),
+        "calo_resnet": (_trained_bn(CaloResNet()).eval(), (torch.randn(5, 1, 16, 16),), ["image"], ["y"]),
+        "conv1d_tagger": (Conv1dTagger().eval(), (torch.randn(5, 16, 8),), ["tracks"], ["y"]),
+        "gru_tracks": (GRUTracks().eval(), (torch.randn(5, 10, 5),), ["hits"], ["y"]),
+        "lstm_tracks": (LSTMTracks().eval(), (torch.randn(5, 10, 5),), ["hits"], ["y"]),
+        "deepjet": (DeepJet().eval(), (torch.randn(5, 16, 8),), ["cpf"], ["y"]),
     }
+
+
+def _trained_bn(module: nn.Module) -> nn.Module:
+    """BatchNorm statistics and affine parameters away from their initial 0 / 1, as after training."""
+    for bn in module.modules():
+        if isinstance(bn, nn.BatchNorm2d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            nn.init.uniform_(bn.weight, 0.5, 1.5)
+            nn.init.uniform_(bn.bias, -0.2, 0.2)
+    return module
 
 
 def export(name: str, module, example, inputs: list, outputs: list, exporter: str) -> Path:
@@ -98,11 +186,14 @@ def export(name: str, module, example, inputs: list, outputs: list, exporter: st
     return path
 
 
-def main() -> None:
+def main(only: list | None = None) -> None:
     for name, (module, example, inputs, outputs) in models().items():
+        if only and name not in only:
+            continue
         for exporter in ("legacy", "dynamo"):
             print(export(name, module, example, inputs, outputs, exporter))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:])

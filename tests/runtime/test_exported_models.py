@@ -1,7 +1,8 @@
 """Models from real exporters (tests/models/make_models.py: torch 2.13, legacy and dynamo exporters): DeepSets with
-a mask, a transformer encoder layer, a boolean-mask path, view-style shape arithmetic. Each matches onnxruntime
-(rtol 1e-4, atol 1e-5) at n in {1, 7, 1000} on every CPU back-end, cpu_serial and cpu_threads agree bitwise, and
-the sessions compile for CUDA where nvcc exists (issue 14)."""
+a mask, a transformer encoder layer, a boolean-mask path, view-style shape arithmetic (issue 14), a calorimeter-image
+ResNet and a DeepJet-style Conv1d stack (issue 15). Each matches onnxruntime (rtol 1e-4, atol 1e-5) at n in
+{1, 7, 1000} on every CPU back-end, cpu_serial and cpu_threads agree bitwise, and the sessions compile for CUDA
+where nvcc exists."""
 
 import shutil
 from pathlib import Path
@@ -43,8 +44,8 @@ def compiled():
 
 def test_the_exported_models_are_there():
     names = {p.name for p in MODELS}
-    assert {f"{m}.{e}.onnx" for m in ("deepsets", "transformer", "boolmask", "view")
-            for e in ("legacy", "dynamo")} <= names
+    exported = ("deepsets", "transformer", "boolmask", "view", "calo_resnet", "conv1d_tagger")
+    assert {f"{m}.{e}.onnx" for m in exported for e in ("legacy", "dynamo")} <= names
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)

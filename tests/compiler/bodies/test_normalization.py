@@ -1,5 +1,5 @@
-"""Operators expanded from the bodies compiler/bodies.py writes (InstanceNormalization, LpNormalization), on a
-dynamic element count, against onnxruntime; a zero norm gives 0 as the ONNX reference does."""
+"""Operators expanded from the bodies of compiler/bodies/normalization.py (InstanceNormalization, LpNormalization,
+LRN), on a dynamic element count, against onnxruntime; a zero norm gives 0 as the ONNX reference does."""
 
 import numpy as np
 import onnxruntime as ort
@@ -22,7 +22,10 @@ def test_instance_and_lp_normalization_match_onnxruntime():
     models = [_model(helper.make_node("InstanceNormalization", ["x", "scale", "B"], ["y"], epsilon=1e-3),
                      ["N", 3, 4, 5], ["N", 3, 4, 5], [scale, bias]),
               _model(helper.make_node("LpNormalization", ["x"], ["y"], p=1, axis=1), ["N", 6], ["N", 6]),
-              _model(helper.make_node("LpNormalization", ["x"], ["y"], p=2, axis=0), ["N", 6], ["N", 6])]
+              _model(helper.make_node("LpNormalization", ["x"], ["y"], p=2, axis=0), ["N", 6], ["N", 6]),
+              _model(helper.make_node("LRN", ["x"], ["y"], size=3, alpha=0.02, beta=0.6, bias=2.0),
+                     ["N", 3, 4, 5], ["N", 3, 4, 5]),
+              _model(helper.make_node("LRN", ["x"], ["y"], size=5), ["N", 6, 2, 3], ["N", 6, 2, 3])]
     queue = ss.Queue("cpu_serial")
     for model, compiled in zip(models, compile_many(models, "cpu_serial")):
         shape = [7] + [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]

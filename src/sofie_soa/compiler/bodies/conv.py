@@ -1,0 +1,82 @@
+"""Conv as a GEMM over gathered windows (im2col), in ONNX operators (bodies/__init__.py says what a body is).
+
+  Conv-1/11/22  X [N, C, D1, ...], W [M, C / group, k1, ...], B [M] -> Y [N, M, O1, ...] (ONNX Conv-22;
+                geometry in windows.py). The input is padded, laid out channels-last [N, S, C], and one Gather
+                of constant indices [P, K] reads every window: [N, P, K·C] rows. With group 1 these meet the
+                weight as [K·C, M] in one MatMul, which runs in the dense tiles when W is constant; with groups the
+                windows are [N, group, C/group·K, P] and meet W as [group, M/group, C/group·K] in a batched MatMul.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import helper
+
+from sofie_soa.compiler.bodies.common import constant, function, ints, static_spatial
+from sofie_soa.compiler.bodies.windows import window
+from sofie_soa.compiler.errors import ModelError
+from sofie_soa.compiler.ir import Node
+
+
+def conv(node: Node, input_types: list):
+    x, w = input_types[0], input_types[1]
+    spatial = static_spatial(x)
+    if spatial is None or w is None or len(w.shape) != len(x.shape):
+        return None
+    try:
+        channels, maps, per_group = int(x.shape[1]), int(w.shape[0]), int(w.shape[1])
+        kernel = tuple(int(k) for k in node.attrs.get("kernel_shape", w.shape[2:]))
+    except TypeError:
+        return None
+    group = int(node.attrs.get("group", 1))
+    if group < 1 or channels != per_group * group or maps % group:
+        raise ModelError(f"{node.describe()}: X has {channels} channels and W {list(w.shape)}: with group {group} "
+                         f"W needs {channels}/{group} input channels per group and a multiple of {group} maps")
+    if tuple(w.shape[2:]) != kernel:
+        raise ModelError(f"{node.describe()}: kernel_shape {list(kernel)} differs from W's {list(w.shape[2:])}")
+    win = window(node, spatial, kernel)
+    rank, cells, positions = len(spatial), int(np.prod(kernel)), int(np.prod(win.output))
+    sites = int(np.prod(win.padded))
+    biased = len(node.inputs) > 2 and bool(node.inputs[2])
+    nodes = [ints("pads", [0, 0, *win.pads_begin, 0, 0, *win.tail]),
+             helper.make_node("Pad", ["X", "pads"], ["padded"])]
+    if group == 1:
+        nodes += [
+            ints("flat", [0, channels, sites]), ints("rows_shape", [0, positions, cells * channels]),
+            ints("w_shape", [cells * channels, maps]), ints("y_shape", [0, maps, *win.output]),
+            constant("windows", win.gather_indices()),
+            helper.make_node("Reshape", ["padded", "flat"], ["flat_x"]),
+            helper.make_node("Transpose", ["flat_x"], ["sites_x"], perm=[0, 2, 1]),        # [N, S, C]
+            helper.make_node("Gather", ["sites_x", "windows"], ["cells_x"], axis=1),      # [N, P, K, C]
+            helper.make_node("Reshape", ["cells_x", "rows_shape"], ["rows"]),              # [N, P, K·C]
+            helper.make_node("Transpose", ["W"], ["w_cells"], perm=[*range(2, rank + 2), 1, 0]),
+            helper.make_node("Reshape", ["w_cells", "w_shape"], ["w_matrix"]),             # [K·C, M]
+            helper.make_node("MatMul", ["rows", "w_matrix"], ["product"]),                # [N, P, M]
+        ]
+        last = "product"
+        if biased:
+            nodes.append(helper.make_node("Add", ["product", "B"], ["biased"]))
+            last = "biased"
+        nodes += [helper.make_node("Transpose", [last], ["maps_y"], perm=[0, 2, 1]),
+                  helper.make_node("Reshape", ["maps_y", "y_shape"], ["Y"])]
+    else:
+        depth = per_group * cells
+        nodes += [
+            ints("flat", [0, group, per_group, sites]), ints("cols_shape", [0, group, depth, positions]),
+            ints("w_shape", [group, maps // group, depth]), ints("maps_shape", [0, maps, positions]),
+            ints("y_shape", [0, maps, *win.output]), ints("bias_axes", [1]),
+            constant("windows", win.gather_indices().T.copy()),                             # [K, P]
+            helper.make_node("Reshape", ["padded", "flat"], ["flat_x"]),
+            helper.make_node("Gather", ["flat_x", "windows"], ["cells_x"], axis=3),       # [N, g, C/g, K, P]
+            helper.make_node("Reshape", ["cells_x", "cols_shape"], ["cols"]),
+            helper.make_node("Reshape", ["W", "w_shape"], ["w_groups"]),
+            helper.make_node("MatMul", ["w_groups", "cols"], ["product"]),                # [N, g, M/g, P]
+            helper.make_node("Reshape", ["product", "maps_shape"], ["maps_y"]),
+        ]
+        last = "maps_y"
+        if biased:
+            nodes += [helper.make_node("Unsqueeze", ["B", "bias_axes"], ["bias"]),
+                      helper.make_node("Add", ["maps_y", "bias"], ["biased"])]
+            last = "biased"
+        nodes.append(helper.make_node("Reshape", [last, "y_shape"], ["Y"]))
+    return function("Conv", ["X", "W", "B"], ["Y"], nodes)
