@@ -31,7 +31,8 @@ def _type_proto(t: TensorType | None):
 
 
 def function_body(node: Node, input_types: list) -> onnx.FunctionProto | None:
-    """The node's function body for its input types, or None when the operator has none at the node's opset."""
+    """The node's function body for its inputs (ops.Tensor: dtype, shape, and the value where known at compile
+    time; None for an absent input), or None when the operator has none at the node's opset."""
     from sofie_soa.compiler.folding import _plain_attrs
     from sofie_soa.compiler.bodies import BODIES
     schema = _schema(node)

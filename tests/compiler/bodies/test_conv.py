@@ -1,6 +1,7 @@
-"""Conv from compiler/bodies/conv.py (im2col Gather + MatMul) against onnxruntime on a dynamic element count:
-1-D, 2-D and 3-D; strides, dilations, asymmetric pads, auto_pad; bias or none; groups (2 and depthwise); a weight
-that is a graph input (no dense fast path) as well as a constant one. Bad geometry is refused naming the node."""
+"""Conv and ConvTranspose from compiler/bodies/conv.py against onnxruntime on a dynamic element count: 1-D, 2-D and
+3-D; strides, dilations, asymmetric pads, auto_pad, output_padding and output_shape; bias or none; groups (2 and
+depthwise); a weight that is a graph input (no dense fast path) as well as a constant one. Bad geometry is refused
+naming the node."""
 
 import numpy as np
 import onnxruntime as ort
@@ -28,13 +29,25 @@ CASES = [
 ]
 
 
-def _model(x_shape, w_shape, attrs, bias, weight_input=False):
+#       name               x shape (after N)  W shape         attributes                                     bias
+TRANSPOSED = [
+    ("t_strided_padded",   [3, 4, 5],   [3, 2, 3, 3],   {"strides": [2, 2], "pads": [1, 0, 0, 1],
+                                                         "output_padding": [1, 0]},                      True),
+    ("t_dilated_1d",       [2, 6],      [2, 3, 2],      {"dilations": [2], "strides": [3]},              False),
+    ("t_output_shape",     [2, 3, 3],   [2, 2, 3, 3],   {"strides": [2, 2], "output_shape": [6, 7]},     True),
+    ("t_groups_2",         [4, 3, 2],   [4, 3, 2, 2],   {"group": 2, "auto_pad": "SAME_UPPER",
+                                                         "strides": [2, 1]},                             True),
+]
+
+
+def _model(x_shape, w_shape, attrs, bias, weight_input=False, op="Conv"):
     w = numpy_helper.from_array(RNG.standard_normal(w_shape).astype(np.float32), "w")
-    b = numpy_helper.from_array(RNG.standard_normal(w_shape[0]).astype(np.float32), "b")
+    maps = w_shape[0] if op == "Conv" else w_shape[1] * attrs.get("group", 1)
+    b = numpy_helper.from_array(RNG.standard_normal(maps).astype(np.float32), "b")
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *x_shape])]
     if weight_input:
         inputs.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, w_shape))
-    node = helper.make_node("Conv", ["x", "w"] + (["b"] if bias else []), ["y"], **attrs)
+    node = helper.make_node(op, ["x", "w"] + (["b"] if bias else []), ["y"], **attrs)
     graph = helper.make_graph([node], "conv", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N"] + [None] * (len(x_shape)))],
                               ([] if weight_input else [w]) + ([b] if bias else []))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
@@ -45,11 +58,15 @@ def _model(x_shape, w_shape, attrs, bias, weight_input=False):
 def compiled():
     models = [_model(x, w, a, b) for _, x, w, a, b in CASES]
     models.append(_model(*CASES[1][1:], weight_input=True))
-    sessions = compile_many([m for m, _ in models], "cpu_serial", names=[c[0] for c in CASES] + ["weight_input"])
+    models += [_model(x, w, a, b, op="ConvTranspose") for _, x, w, a, b in TRANSPOSED]
+    sessions = compile_many([m for m, _ in models], "cpu_serial", names=NAMES)
     return list(zip(models, sessions))
 
 
-@pytest.mark.parametrize("index", range(len(CASES) + 1), ids=[c[0] for c in CASES] + ["weight_input"])
+NAMES = [c[0] for c in CASES] + ["weight_input"] + [c[0] for c in TRANSPOSED]
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
 def test_conv_matches_onnxruntime(compiled, index):
     (model, weight), session = compiled[index]
     reference = ort.InferenceSession(model.SerializeToString())

@@ -102,3 +102,35 @@ def window(node, spatial: tuple, kernel: tuple, ceil_mode: bool = False) -> Wind
                              f"{dilations[i]}) does not fit spatial axis {i} of extent {D} with its pads")
         output.append(o)
     return Window(tuple(spatial), tuple(kernel), strides, dilations, tuple(begin), tuple(end), tuple(output))
+
+
+def transposed_pads(node, spatial: tuple, kernel: tuple) -> tuple:
+    """ConvTranspose's (strides, dilations, pads_begin, pads_end, output extents) over input extents `spatial`
+    (ONNX ConvTranspose-22): O = s·(D − 1) + output_padding + (k − 1)·d + 1 − pb − pe; with output_shape (or a
+    SAME auto_pad, which asks for O = D·s) the pads are derived from the total, the odd one at the start except
+    for SAME_UPPER. ModelError for lists of the wrong length or an output without positions."""
+    rank = len(spatial)
+    strides, dilations = _ints(node, "strides", rank, 1), _ints(node, "dilations", rank, 1)
+    output_padding = _ints(node, "output_padding", rank, 0)
+    pads = tuple(int(v) for v in node.attrs.get("pads", [0] * 2 * rank))
+    if len(pads) != 2 * rank:
+        raise ModelError(f"{node.describe()}: pads {list(pads)} has {len(pads)} values for {rank} spatial axes")
+    auto_pad = node.attrs.get("auto_pad", "NOTSET")
+    auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+    full = [s * (D - 1) + op + (k - 1) * d + 1 for D, s, op, k, d in zip(spatial, strides, output_padding, kernel,
+                                                                           dilations)]
+    wanted = list(node.attrs.get("output_shape", []))[-rank:] if "output_shape" in node.attrs else None
+    if wanted is None and auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        wanted = [D * s for D, s in zip(spatial, strides)]
+    if wanted is not None:
+        total = [f - int(w) for f, w in zip(full, wanted)]
+        upper = auto_pad == "SAME_UPPER"
+        begin = [t // 2 if upper else t - t // 2 for t in total]
+        end = [t - t // 2 if upper else t // 2 for t in total]
+    else:
+        begin, end = list(pads[:rank]), list(pads[rank:])
+    output = [f - b - e for f, b, e in zip(full, begin, end)]
+    if min(output) < 1 or min(strides + dilations) < 1:
+        raise ModelError(f"{node.describe()}: ConvTranspose gives output extents {output} (strides {list(strides)}, "
+                         f"dilations {list(dilations)}, pads {begin + end})")
+    return strides, dilations, tuple(begin), tuple(end), tuple(output)

@@ -142,8 +142,7 @@ def _visit(graph: Graph, node: Node, pending: list, kept: list) -> None:
         pending[:0] = _inline_if(graph, node, condition)
         return
     if node.op_type not in REGISTRY:
-        body = functions.expand(node, [None if t is None else TensorType(t.dtype, t.shape) for t in inputs],
-                                graph.fresh)
+        body = functions.expand(node, inputs, graph.fresh)
         if body is None:
             raise UnsupportedOperator(f"{node.describe()}: operator {node.op_type} (opset {node.opset}) is not "
                                       f"supported")
