@@ -62,7 +62,7 @@ def test_planned_graphs_keep_simultaneously_live_tensors_apart(ops, widths):
     report = memory_report(plan, n)
     spans = {}
     for t, launch in enumerate(plan.launches):
-        for ref in reads(launch) + [written(launch)]:
+        for ref in reads(launch) + written(launch):
             if ref.storage.kind == "workspace":
                 first, _ = spans.get(id(ref.storage), (t, t))
                 spans[id(ref.storage)] = (first, t)

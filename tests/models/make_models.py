@@ -16,8 +16,14 @@
   lstm_tracks  hits [N, 10, 5] float32 -> y [N, 2]: two stacked bidirectional LSTM layers, mean over hits
   deepjet      cpf [N, 16, 8] float32 -> y [N, 4]: DeepJet's shape: 1x1 Conv1d stack, an LSTM over the
                particles, dense head (issue 15)
+  particlenet  points [N, 2, 16], features [N, 4, 16], mask [N, 1, 16] float32 -> y [N, 3]: weaver-core's
+               ParticleNet (EdgeConv blocks: kNN by TopK on pairwise distances, neighbour gathers)
+  part         x [N, 4, 16], v [N, 4, 16], mask [N, 1, 16] float32 -> y [N, 3]: weaver-core's ParticleTransformer
+               (particle and pair embeddings, attention with the pair bias, class-attention blocks); legacy
+               exporter only: torch.export stops at a data-dependent guard in its code (Eq(20*u0, 0))
 
-    python3 tests/models/make_models.py [name ...]   (needs torch and, for the dynamo exporter, onnxscript)
+    python3 tests/models/make_models.py [name ...]   (needs torch, onnxscript for the dynamo exporter, and
+                                                     weaver-core: pip install --no-deps weaver-core)
 
 The .onnx files are committed (a few kB each); tests/runtime/test_exported_models.py runs them. Weights come from
 torch.manual_seed(0), so a rerun writes the same models.
@@ -144,7 +150,27 @@ class DeepJet(nn.Module):
         return self.head(last[-1])
 
 
-def models() -> dict:
+def _weaver() -> dict:
+    """ParticleNet and ParticleTransformer from weaver-core (their classes import without its training stack),
+    small configurations of the published architectures, 16 particles with masks of varying multiplicity."""
+    from weaver.nn.model.ParticleNet import ParticleNet
+    from weaver.nn.model.ParticleTransformer import ParticleTransformer
+    particles = 16
+    mask = (torch.arange(particles)[None, None, :] < torch.tensor([16, 9, 3, 12, 1])[:, None, None]).float()
+    particlenet = ParticleNet(input_dims=4, num_classes=3, conv_params=[(4, (16, 16, 16)), (4, (32, 32, 32))],
+                              fc_params=[(32, 0.0)], for_inference=True).eval()
+    part = ParticleTransformer(input_dim=4, num_classes=3, pair_input_dim=4, embed_dims=(32, 64, 32),
+                               pair_embed_dims=(16, 16, 16), num_heads=4, num_layers=2, num_cls_layers=1,
+                               for_inference=True).eval()
+    points, features = torch.randn(5, 2, particles) * mask, torch.randn(5, 4, particles) * mask
+    momenta = torch.randn(5, 4, particles).abs() + 1
+    return {
+        "particlenet": (particlenet, (points, features, mask), ["points", "features", "mask"], ["y"]),
+        "part": (part, (features, momenta, mask), ["x", "v", "mask"], ["y"]),
+    }
+
+
+def models(only: list | None = None) -> dict:
     """name -> (module, example inputs, input names, output names)."""
     torch.manual_seed(0)
     points = torch.randn(5, P, F)
@@ -159,6 +185,7 @@ def models() -> dict:
         "gru_tracks": (GRUTracks().eval(), (torch.randn(5, 10, 5),), ["hits"], ["y"]),
         "lstm_tracks": (LSTMTracks().eval(), (torch.randn(5, 10, 5),), ["hits"], ["y"]),
         "deepjet": (DeepJet().eval(), (torch.randn(5, 16, 8),), ["cpf"], ["y"]),
+        **(_weaver() if not only or {"particlenet", "part"} & set(only) else {}),
     }
 
 
@@ -186,11 +213,14 @@ def export(name: str, module, example, inputs: list, outputs: list, exporter: st
     return path
 
 
+LEGACY_ONLY = {"part"}
+
+
 def main(only: list | None = None) -> None:
-    for name, (module, example, inputs, outputs) in models().items():
+    for name, (module, example, inputs, outputs) in models(only).items():
         if only and name not in only:
             continue
-        for exporter in ("legacy", "dynamo"):
+        for exporter in ("legacy",) if name in LEGACY_ONLY else ("legacy", "dynamo"):
             print(export(name, module, example, inputs, outputs, exporter))
 
 

@@ -1,6 +1,7 @@
 """Models from real exporters (tests/models/make_models.py: torch 2.13, legacy and dynamo exporters): DeepSets with
 a mask, a transformer encoder layer, a boolean-mask path, view-style shape arithmetic (issue 14), a calorimeter-image
-ResNet and a DeepJet-style Conv1d stack (issue 15). Each matches onnxruntime (rtol 1e-4, atol 1e-5) at n in
+ResNet, a Conv1d stack, GRU and LSTM track models, a DeepJet-like tagger, and weaver-core's ParticleNet and ParT
+(issue 15; ParT from the legacy exporter only). Each matches onnxruntime (rtol 1e-4, atol 1e-5) at n in
 {1, 7, 1000} on every CPU back-end, cpu_serial and cpu_threads agree bitwise, and the sessions compile for CUDA
 where nvcc exists."""
 
@@ -20,16 +21,25 @@ SIZES = [1, 7, 1000]
 
 
 def _inputs(path: Path, n: int, rng) -> dict:
-    """Inputs of the exported model at `path` for n elements; DeepSets gets masks of varying multiplicity (zero to
-    all of its 8 points), the boolean-mask model zero-padded points."""
+    """Inputs of the exported model at `path` for n elements. A model with a mask over its particles (the last
+    axis) gets masks of varying multiplicity (DeepSets: none to all of its 8 points; ParticleNet, ParT: one to all
+    16, with the masked particles' features zero and ParT's four-momenta v positive everywhere, as log(0) in its
+    pair features would make onnxruntime's result NaN too); the boolean-mask model zero-padded points."""
     session = ort.InferenceSession(str(path))
     feeds = {}
     for meta in session.get_inputs():
         shape = [n, *meta.shape[1:]]
         feeds[meta.name] = rng.standard_normal(shape).astype(np.float32)
     if "mask" in feeds:
-        lengths = rng.integers(0, feeds["mask"].shape[1] + 1, n)
-        feeds["mask"] = (np.arange(feeds["mask"].shape[1]) < lengths[:, None]).astype(np.float32)
+        particles = feeds["mask"].shape[-1]
+        lengths = rng.integers(0 if path.name.startswith("deepsets") else 1, particles + 1, n)
+        mask = np.arange(particles) < lengths[:, None]
+        feeds["mask"] = mask.reshape(feeds["mask"].shape).astype(np.float32)
+        for name in ("points", "features", "x"):
+            if name in feeds and feeds[name].ndim == 3 and feeds[name].shape[-1] == particles:
+                feeds[name] *= feeds["mask"].reshape(n, 1, particles)
+        if "v" in feeds:
+            feeds["v"] = np.abs(feeds["v"]) + 1
     if path.name.startswith("boolmask"):
         lengths = rng.integers(0, feeds["x"].shape[1] + 1, n)
         feeds["x"][np.arange(feeds["x"].shape[1])[None, :] >= lengths[:, None]] = 0.0
@@ -44,8 +54,9 @@ def compiled():
 
 def test_the_exported_models_are_there():
     names = {p.name for p in MODELS}
-    exported = ("deepsets", "transformer", "boolmask", "view", "calo_resnet", "conv1d_tagger")
-    assert {f"{m}.{e}.onnx" for m in exported for e in ("legacy", "dynamo")} <= names
+    exported = ("deepsets", "transformer", "boolmask", "view", "calo_resnet", "conv1d_tagger", "gru_tracks",
+                "lstm_tracks", "deepjet", "particlenet")
+    assert {f"{m}.{e}.onnx" for m in exported for e in ("legacy", "dynamo")} | {"part.legacy.onnx"} <= names
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)

@@ -17,5 +17,6 @@
 #include "sofie_soa/kernels/reduce.hpp"
 #include "sofie_soa/kernels/scatter.hpp"
 #include "sofie_soa/kernels/softmax.hpp"
+#include "sofie_soa/kernels/topk.hpp"
 #include "sofie_soa/kernels/types.hpp"
 #include "sofie_soa/kernels/unary.hpp"

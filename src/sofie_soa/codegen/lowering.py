@@ -94,7 +94,7 @@ class Plan:
     packed_bytes: int = 0                          # bytes of packed weights after the weight bytes
 
 
-WRITTEN = ("y", "out")    # the launch arguments a kernel writes; every other Ref argument is read
+WRITTEN = ("y", "out", "values", "indices")    # the launch arguments a kernel writes; every other Ref is read
 
 
 def reads(launch: Launch) -> list:
@@ -109,8 +109,9 @@ def reads(launch: Launch) -> list:
     return out
 
 
-def written(launch: Launch) -> Ref:
-    return next(launch.args[k] for k in WRITTEN if k in launch.args)
+def written(launch: Launch) -> list:
+    """The Refs a launch writes (one for most kernels; TopK writes values and indices)."""
+    return [launch.args[k] for k in WRITTEN if k in launch.args]
 
 
 def nbytes(dtype: str, shape: tuple) -> tuple:

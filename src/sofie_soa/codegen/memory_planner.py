@@ -88,7 +88,7 @@ def plan_memory(plan: Plan) -> Plan:
     """Assigns every workspace Storage of `plan` its offset and sets plan.workspace = (A, B): A * n + B bytes."""
     first, last = {}, {}
     for t, launch in enumerate(plan.launches):
-        for ref in reads(launch) + [written(launch)]:
+        for ref in reads(launch) + written(launch):
             if ref.storage.kind == "workspace":
                 first.setdefault(id(ref.storage), t)
                 last[id(ref.storage)] = t
@@ -96,8 +96,9 @@ def plan_memory(plan: Plan) -> Plan:
     # In-place: the output joins its operand's block (one block, the union of both lifetimes).
     owner = {key: key for key in storages}
     for t, launch in enumerate(plan.launches):
-        y = written(launch).storage
-        if y.kind != "workspace" or first.get(id(y)) != t:
+        outputs = written(launch)
+        y = outputs[0].storage
+        if len(outputs) > 1 or y.kind != "workspace" or first.get(id(y)) != t:
             continue
         for ref in _in_place_operands(launch):
             s = ref.storage

@@ -149,6 +149,9 @@ def _elementwise(fn):
 
 def _equal(a, b):
     if isinstance(a, SymN) != isinstance(b, SymN):
+        sym, other = (a, b) if isinstance(a, SymN) else (b, a)
+        if sym.c > 0 and other < 0:           # N >= 0: c·N is never negative (exporters compare extents with -1)
+            return False
         raise NotExpressible(f"whether {a} == {b} depends on N")
     return a == b
 

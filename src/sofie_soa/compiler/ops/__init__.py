@@ -63,5 +63,5 @@ def op(*op_types: str):
 
 
 from sofie_soa.compiler.ops import (  # noqa: E402,F401  (registration)
-    binary, cast, dense, elementwise, generators, indexing, linalg, movement, normalization, reduce, shape,
-    softmax)
+    binary, cast, dense, elementwise, generators, indexing, linalg, movement, normalization, reduce, selection,
+    shape, softmax)

@@ -152,9 +152,10 @@ def _tuples(ctx, data, indices, b: int) -> int:
 
 def _geometry(ctx, data, indices, b: int, k: int) -> Geometry:
     strides = row_major_strides(data.shape)
+    groups = size(indices.shape[b:-1])          # tuples per batch: c·N where the indices' rows are the elements
     return expressible(ctx.where, lambda: Geometry(
         tuple(data.shape[b:b + k]), tuple(strides[b:b + k]), size(data.shape[b + k:]),
-        size(indices.shape[b:-1]) or 1, size(data.shape[b:]) if b else 0))
+        groups if isinstance(groups, SymN) or groups else 1, size(data.shape[b:]) if b else 0))
 
 
 @op("GatherND")
