@@ -7,6 +7,7 @@
   zero_copy.png   time per call against n (in place; gather -> onnxruntime -> scatter), and their ratio
   cmssw_like.png  events/s against tracks per event, one panel per stream count, and the ratio to the copy pipeline
   memory.png      planned workspace and the peak resident memory inference adds, sofie_soa against onnxruntime
+  architectures.png  one panel per architecture (benchmarks/architectures.py): speed-up against batch size
 
 Every title carries the machine and the date of the results file.
 """
@@ -129,6 +130,32 @@ def memory(results: Path, out: Path) -> Path:
     return _save(fig, out / "memory.png")
 
 
+def architectures(results: Path, out: Path) -> Path:
+    rows = json.loads(results.read_text())["architectures"]
+    names = list(dict.fromkeys(r["model"] for r in rows))
+    plt = _plt()
+    columns = 3
+    fig, axes = plt.subplots(-(-len(names) // columns), columns, figsize=(9, 2.2 * -(-len(names) // columns)),
+                             squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        mine = [r for r in rows if r["model"] == name]
+        ratios = [r["speedup"] for r in mine]
+        ax.bar(range(len(mine)), ratios, color=["tab:green" if x >= 1 else "tab:red" for x in ratios])
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xticks(range(len(mine)), [f"n = {r['n']:,}" for r in mine])
+        for x, y in enumerate(ratios):
+            ax.text(x, y, f"{y:.2f}x", ha="center", va="bottom")
+        ax.set_ylim(0, max(1.2, max(ratios) * 1.25))
+        ax.set_title(name, loc="left")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("onnxruntime / sofie_soa")
+    fig.suptitle(f"Architectures, sofie_soa against onnxruntime (1 thread) — {_stamp(results)}")
+    fig.tight_layout()
+    return _save(fig, out / "architectures.png")
+
+
 def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=130)
     import matplotlib.pyplot as plt
@@ -145,7 +172,7 @@ def main(argv=None) -> list:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for draw, name in ((speedup, "bench.json"), (zero_copy, "bench.json"), (cmssw_like, "cmssw_like.json"),
-                       (memory, "memory.json")):
+                       (memory, "memory.json"), (architectures, "architectures.json")):
         if (args.results / name).is_file():
             written.append(draw(args.results / name, out))
     for path in written:

@@ -15,6 +15,7 @@
 //     [-depth, depth) gives a row of `off` (ONNX), so nothing is reported.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "sofie_soa/alpaka/compat.hpp"
@@ -29,6 +30,30 @@ struct GatherKernel {
   ALPAKA_FN_ACC void operator()(TAcc const& acc, std::int64_t count, Data data, Indices indices, Out out,
                                 std::int64_t axis_extent, std::int64_t gathered, std::int64_t inner,
                                 IndexError error) const {
+    if constexpr (!compat::is_gpu<TAcc>()) {
+      // CPUs: each thread's range row by row — (p, j) advanced without divisions, one index read per row of
+      // `inner` elements, which are copied as a run (the windows of Conv and the pools, compiler/bodies/).
+      compat::for_each_range(acc, count, [&](std::int64_t first, std::int64_t last) {
+        const std::int64_t t = first / inner;
+        std::int64_t q = first - t * inner;
+        std::int64_t p = t / gathered;
+        std::int64_t j = t - p * gathered;
+        for (std::int64_t o = first; o < last;) {
+          const std::int64_t run = std::min(inner - q, last - o);
+          std::int64_t index = static_cast<std::int64_t>(indices[j]);
+          if (wrap_index(index, axis_extent)) {
+            const std::int64_t from = (p * axis_extent + index) * inner + q;
+            for (std::int64_t s = 0; s < run; ++s) out.store(o + s, data[from + s]);
+          } else {
+            error.raise(acc);
+          }
+          o += run;
+          q = 0;
+          if (++j == gathered) j = 0, ++p;
+        }
+      });
+      return;
+    }
     compat::for_each_element(acc, count, [&](std::int64_t o) {
       const std::int64_t t = o / inner;
       const std::int64_t q = o - t * inner;
