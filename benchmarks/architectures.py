@@ -1,6 +1,7 @@
 """The architectures physicists deploy (tests/models/, exported from torch 2.13 by tests/models/make_models.py):
 sofie_soa against onnxruntime (1 intra-op thread, graph optimizations at its default), side by side in one run,
-medians, and each session's cold JIT build time. Writes results/architectures.json and architectures.png.
+medians, and each session's cold JIT build time. Writes results/architectures.json, architectures.png and the
+README's table (between the <!-- architectures --> markers).
 
     python benchmarks/architectures.py [--quick] [--sizes 1 256]
 
@@ -72,6 +73,24 @@ def measure(name: str, sizes: list, budget: float) -> list:
     return rows
 
 
+README = HERE.parent / "README.md"
+BEGIN, END = "<!-- architectures:begin -->", "<!-- architectures:end -->"
+
+
+def table(rows: list) -> str:
+    """The README table: one line per architecture, a column pair per batch size."""
+    sizes = sorted({r["n"] for r in rows})
+    head = "| architecture | " + " | ".join(f"n = {n}: sofie_soa / onnxruntime (speed-up)" for n in sizes) + \
+        " | cold build |"
+    lines = [head, "|---" * (len(sizes) + 2) + "|"]
+    for name in dict.fromkeys(r["model"] for r in rows):
+        mine = {r["n"]: r for r in rows if r["model"] == name}
+        cells = [f"{mine[n]['sofie_us']:.0f} / {mine[n]['onnxruntime_us']:.0f} µs ({mine[n]['speedup']:.2f}×)"
+                 for n in sizes]
+        lines.append(f"| `{name}` | " + " | ".join(cells) + f" | {mine[sizes[0]]['cold_build_s']:.0f} s |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorter timing budgets (noisier)")
@@ -88,7 +107,10 @@ def main() -> None:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "architectures.json").write_text(json.dumps(results, indent=1))
-    print("wrote", out / "architectures.json", plots.architectures(out / "architectures.json", out))
+    head, rest = README.read_text().split(BEGIN)
+    _, tail = rest.split(END)
+    README.write_text(f"{head}{BEGIN}\n{table(results['architectures'])}\n{END}{tail}")
+    print("wrote", out / "architectures.json", plots.architectures(out / "architectures.json", out), README)
 
 
 if __name__ == "__main__":

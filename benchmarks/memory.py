@@ -39,7 +39,7 @@ def child(system: str, name: str, n: int) -> dict:
     if system == "sofie_soa":
         import sofie_soa as ss
         compiled, queue = ss.compile(model, "cpu_serial", name=name), ss.Queue("cpu_serial")
-        out = {compiled.output_names[0]: np.ones((n, compiled.output_shapes[0][1]), np.float32)}  # touched
+        out = {compiled.output_names[0]: np.ones((n, compiled.outputs[0].shape[1]), np.float32)}  # touched
         run = lambda: compiled.infer(x, queue, out=out)  # noqa: E731
     else:
         import onnxruntime as ort

@@ -77,7 +77,7 @@ def side_by_side(name: str, n: int, backend: str = "cpu_serial", ort_threads: in
     compiled, queue = ss.compile(model, backend, name=name), ss.Queue(backend)
     session = onnxruntime_session(model, ort_threads)
     feed = {session.get_inputs()[0].name: x}
-    out = np.zeros((n, compiled.output_shapes[0][1]), np.float32)
+    out = np.zeros((n, compiled.outputs[0].shape[1]), np.float32)
     np.testing.assert_allclose(compiled.infer(x, queue, out=out), session.run(None, feed)[0], rtol=1e-4, atol=1e-5)
     t_sofie = median_seconds(lambda: compiled.infer(x, queue, out=out), budget)
     t_ort = median_seconds(lambda: session.run(None, feed), budget)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "cpu_suites.hpp"
 #include "sofie_soa/kernels.hpp"
 #include "sofie_soa/runtime/session_base.hpp"
 
@@ -208,10 +209,4 @@ template <class TAcc> struct Suite {
   }
 };
 
-int main() {
-  Suite<compat::Acc<alpaka::TagCpuSerial>>{}.run();
-#if defined(ALPAKA_ACC_CPU_B_SEQ_T_THREADS_ENABLED)
-  Suite<compat::Acc<alpaka::TagCpuThreads>>{}.run();
-#endif
-  return TEST_MAIN_RESULT();
-}
+int main() { return sofie_soa_test::run_on_cpu_accelerators<Suite>(); }

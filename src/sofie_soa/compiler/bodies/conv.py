@@ -23,16 +23,25 @@ from sofie_soa.compiler.errors import ModelError
 from sofie_soa.compiler.ir import Node
 
 
-def conv(node: Node, input_types: list):
+def _operands(node: Node, input_types: list) -> tuple | None:
+    """(spatial extents, X's channels, W's first two extents, kernel extents) when all are known, else None."""
     x, w = input_types[0], input_types[1]
     spatial = static_spatial(x)
     if spatial is None or w is None or len(w.shape) != len(x.shape):
         return None
     try:
-        channels, maps, per_group = int(x.shape[1]), int(w.shape[0]), int(w.shape[1])
         kernel = tuple(int(k) for k in node.attrs.get("kernel_shape", w.shape[2:]))
+        return spatial, int(x.shape[1]), int(w.shape[0]), int(w.shape[1]), kernel
     except TypeError:
         return None
+
+
+def conv(node: Node, input_types: list):
+    known = _operands(node, input_types)
+    if known is None:
+        return None
+    spatial, channels, maps, per_group, kernel = known
+    w = input_types[1]
     group = int(node.attrs.get("group", 1))
     if group < 1 or channels != per_group * group or maps % group:
         raise ModelError(f"{node.describe()}: X has {channels} channels and W {list(w.shape)}: with group {group} "
@@ -104,17 +113,13 @@ def _landing_indices(spatial, kernel, strides, dilations, begin, output, maps: i
 
 
 def conv_transpose(node: Node, input_types: list):
-    x, w = input_types[0], input_types[1]
-    spatial = static_spatial(x)
-    if spatial is None or w is None or len(w.shape) != len(x.shape):
+    known = _operands(node, input_types)
+    if known is None:
         return None
-    try:
-        channels, per_group = int(x.shape[1]), int(w.shape[1])
-        kernel = tuple(int(k) for k in node.attrs.get("kernel_shape", w.shape[2:]))
-    except TypeError:
-        return None
+    spatial, channels, w_channels, per_group, kernel = known
+    w = input_types[1]
     group = int(node.attrs.get("group", 1))
-    if group < 1 or int(w.shape[0]) != channels or channels % group:
+    if group < 1 or w_channels != channels or channels % group:
         raise ModelError(f"{node.describe()}: X has {channels} channels and W {list(w.shape)}: ConvTranspose needs "
                          f"W [{channels}, M / {group}, ...] with {channels} divisible by group {group}")
     strides, dilations, begin, _, output = transposed_pads(node, spatial, kernel)

@@ -27,13 +27,15 @@ def _lowest(dtype) -> np.ndarray:
     return np.asarray(-np.inf if dtype.kind == "f" else np.iinfo(dtype).min, dtype=dtype)
 
 
-def _windows(node: Node, x, fill) -> tuple | None:
-    """Nodes reading every window of X as 'cells' [N, C, P, K] (pads read as `fill`), and the Window."""
+def _windows(node: Node, x, fill=None) -> tuple | None:
+    """Nodes reading every window of X as 'cells' [N, C, P, K] (pads read as `fill`, default 0), and the Window;
+    None where X or its spatial extents are unknown."""
     spatial = static_spatial(x)
     if spatial is None or "kernel_shape" not in node.attrs:
         return None
     win = window(node, spatial, tuple(int(k) for k in node.attrs["kernel_shape"]),
                  ceil_mode=bool(node.attrs.get("ceil_mode", 0)))
+    fill = np.zeros((), dtype=x.dtype) if fill is None else fill
     nodes = [ints("pads", [0, 0, *win.pads_begin, 0, 0, *win.tail]), constant("fill", fill),
              ints("flat", [0, 0, int(np.prod(win.padded))]), constant("windows", win.gather_indices()),
              ints("cell_axis", [3]), ints("y_shape", [0, 0, *win.output]),
@@ -58,7 +60,7 @@ def max_pool(node: Node, input_types: list):
 
 def average_pool(node: Node, input_types: list):
     x = input_types[0]
-    found = None if x is None else _windows(node, x, np.zeros((), dtype=x.dtype))
+    found = _windows(node, x)
     if found is None:
         return None
     nodes, win = found
@@ -85,7 +87,7 @@ def _lp_nodes(x, p, reduce_input: str, axes: str, keepdims: int, out: str) -> li
 
 def lp_pool(node: Node, input_types: list):
     x = input_types[0]
-    found = None if x is None else _windows(node, x, np.zeros((), dtype=x.dtype))
+    found = _windows(node, x)
     if found is None:
         return None
     nodes, _ = found
