@@ -4,35 +4,33 @@ its reason; nothing built."""
 import subprocess
 import sys
 
-import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 import sofie_soa as ss
 
 
 def _model() -> onnx.ModelProto:
-    """Three independent problems (TopK and Det unsupported, a Transpose perm of the wrong length) and one node
+    """Three independent problems (Unique and Det unsupported, a Transpose perm of the wrong length) and one node
     computed from an unsupported one (not reported: its input has no type)."""
     nodes = [helper.make_node("Relu", ["x"], ["a"], name="ok"),
-             helper.make_node("TopK", ["a", "k"], ["v", "i"], name="topk"),
-             helper.make_node("Relu", ["v"], ["b"], name="after_topk"),
+             helper.make_node("Unique", ["a"], ["v"], name="unique"),
+             helper.make_node("Relu", ["v"], ["b"], name="after_unique"),
              helper.make_node("Det", ["x3"], ["d"], name="det"),
              helper.make_node("Transpose", ["a"], ["t"], perm=[0, 2], name="bad_perm"),
              helper.make_node("Add", ["b", "t"], ["y"], name="sum")]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4]),
                                            helper.make_tensor_value_info("x3", TensorProto.FLOAT, ["N", 3, 3])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4]),
-                               helper.make_tensor_value_info("d", TensorProto.FLOAT, ["N"])],
-                              [numpy_helper.from_array(np.array([2], np.int64), "k")])
+                               helper.make_tensor_value_info("d", TensorProto.FLOAT, ["N"])])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
 def test_check_lists_every_independent_problem_with_node_op_and_reason():
     problems = ss.check(_model())
     assert [(p.node, p.op_type, p.unsupported) for p in problems] == [
-        ("topk", "TopK", True), ("det", "Det", True), ("bad_perm", "Transpose", False)]
-    assert "operator TopK (opset 17) is not supported" in problems[0].message
+        ("unique", "Unique", True), ("det", "Det", True), ("bad_perm", "Transpose", False)]
+    assert "operator Unique (opset 17) is not supported" in problems[0].message
     assert "perm [0, 2] is not a permutation of the 2 axes of 'a'" in problems[2].message
 
 

@@ -61,6 +61,9 @@ def fold(node: Node, inputs: list, out_types: list[TensorType]):
     if node.op_type == "EyeLike":
         rows, cols = (int(d) for d in inputs[0].shape)
         return [np.eye(rows, cols, node.attrs.get("k", 0), dtype=out_types[0].dtype)]
+    if node.op_type == "CastLike" and inputs[0].value is not None and not is_symbolic(inputs[0].value):
+        # the target only gives the dtype: a constant cast like a tensor known at run time is a constant
+        return [np.asarray(inputs[0].value).astype(out_types[0].dtype)]
     present = [t for t in inputs if t is not None]
     if any(t.value is None for t in present) or node.op_type in NEVER_FOLDED:
         return None

@@ -1,6 +1,6 @@
 """The pools from compiler/bodies/pool.py against onnxruntime on a dynamic element count: MaxPool (ceil_mode,
 dilations, pads, an integer dtype), AveragePool (count_include_pad either way, ceil_mode), LpPool, and the Global
-forms; MaxPool's Indices output is refused with a clear error."""
+forms; MaxPool's Indices output in both storage orders, and MaxUnpool of them."""
 
 import numpy as np
 import onnxruntime as ort
@@ -64,7 +64,27 @@ def test_pool_matches_onnxruntime(compiled, index):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
-def test_max_pool_indices_are_refused():
-    model = _model("MaxPool", [3, 4, 4], TensorProto.FLOAT, {"kernel_shape": [2, 2]}, outputs=("y", "indices"))
-    with pytest.raises(ss.ModelError, match=r"\(MaxPool\): MaxPool's Indices output is not supported"):
-        ss.compile(model, "cpu_serial")
+@pytest.mark.parametrize("storage_order", [0, 1])
+def test_max_pool_indices_match_onnxruntime(storage_order):
+    model = _model("MaxPool", [3, 5, 4], TensorProto.FLOAT, {"kernel_shape": [2, 2], "pads": [1, 0, 0, 1],
+                                                             "strides": [2, 1], "storage_order": storage_order},
+                   outputs=("y", "indices"))
+    session, reference = ss.compile(model, "cpu_serial"), ort.InferenceSession(model.SerializeToString())
+    for n in (1, 4):
+        x = RNG.standard_normal([n, 3, 5, 4]).astype(np.float32)
+        want = dict(zip(["y", "indices"], reference.run(None, {"x": x})))
+        got = session.infer(x, ss.Queue("cpu_serial"))
+        np.testing.assert_array_equal(got["indices"], want["indices"])
+        np.testing.assert_array_equal(got["y"], want["y"])
+
+
+def test_max_unpool_of_max_pool_matches_onnxruntime():
+    nodes = [helper.make_node("MaxPool", ["x"], ["y", "indices"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("MaxUnpool", ["y", "indices", "shape"], ["z"], kernel_shape=[2, 2], strides=[2, 2])]
+    shape = helper.make_tensor("shape", TensorProto.INT64, [4], [1, 2, 7, 6])       # N = 1: a fixed shape
+    graph = helper.make_graph(nodes, "unpool", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 6, 6])],
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 2, 7, 6])], [shape])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+    x = RNG.standard_normal([1, 2, 6, 6]).astype(np.float32)
+    want = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(ss.compile(model, "cpu_serial").infer(x, ss.Queue("cpu_serial")), want)

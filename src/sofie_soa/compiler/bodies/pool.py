@@ -3,12 +3,17 @@ identity, spatially flattened, every window read by one Gather of constant indic
 reduced over the window cells.
 
   MaxPool-1/8/10/11/12/22     X [N, C, D1, ...] -> Y [N, C, O1, ...], max over each window (pads read as the
-                              dtype's lowest value); dilations, ceil_mode (ONNX MaxPool-22). The Indices output
-                              is refused.
+                              dtype's lowest value); dilations, ceil_mode; Indices, the flat index of each
+                              window's first maximum in X, storage_order 0 or 1 (ONNX MaxPool-22)
   AveragePool-1/7/10/11/19/22 mean over the window cells inside the input, or inside input and pads with
                               count_include_pad (ONNX AveragePool-22)
   LpPool-1/2/11/18/22         (Σ |x|^p)^(1/p) over each window, p default 2 (ONNX LpPool-22)
   GlobalAveragePool, GlobalMaxPool, GlobalLpPool   the same over all of D1, ... (keeping them as extents 1)
+  MaxUnpool-9/11/22           X, I (MaxPool's Indices) [N, C, D1, ...], output_shape -> Y: zeros with X's values
+                              at the flat indices I, one ScatterElements; extents (D − 1)·s + k − pb − pe unless
+                              output_shape (known at compile time) gives them (ONNX MaxUnpool-22). With an
+                              output_shape, I indexes that shape, as in onnxruntime and PyTorch's max_unpool
+                              (onnx's reference decodes I in the default extents and pads the result instead)
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from onnx import helper
 
+from sofie_soa.compiler import dtypes
 from sofie_soa.compiler.bodies.common import constant, function, ints, static_spatial
 from sofie_soa.compiler.bodies.windows import window
 from sofie_soa.compiler.errors import ModelError
@@ -45,17 +51,48 @@ def _windows(node: Node, x, fill=None) -> tuple | None:
     return nodes, win
 
 
+def _indices_nodes(node: Node, x, win) -> list:
+    """Nodes computing MaxPool's Indices [N, C, O1, ...] (int64) from 'cells': the first maximum's window cell
+    (ArgMax), its position in X's spatial axes (row-major, column-major with storage_order 1) by a constant
+    table, plus (n · C + c) · D1 · ... (ONNX MaxPool-12)."""
+    spatial, channels = win.spatial, int(x.shape[1])
+    sites = int(np.prod(spatial))
+    coords = win.positions() - np.asarray(win.pads_begin)            # [P, K, rank] in X's coordinates
+    inside = np.all((coords >= 0) & (coords < np.asarray(spatial)), axis=-1)
+    order = "F" if node.attrs.get("storage_order", 0) else "C"
+    flat = np.ravel_multi_index(tuple(np.moveaxis(np.where(inside[..., None], coords, 0), -1, 0)), spatial,
+                                order=order)
+    positions, cells = flat.shape
+    return [constant("cell_sites", flat.reshape(-1).astype(np.int64)),
+            constant("row_starts", (np.arange(positions) * cells).astype(np.int64)),
+            constant("channel_starts", (np.arange(channels) * sites).reshape(channels, 1).astype(np.int64)),
+            constant("image_sites", np.asarray(channels * sites, np.int64)), ints("shape_first", [0]),
+            ints("batch_shape", [-1, 1, 1]), constant("zero", np.asarray(0, np.int64)),
+            constant("one", np.asarray(1, np.int64)),
+            helper.make_node("ArgMax", ["cells"], ["cell"], axis=3, keepdims=0),                # [N, C, P]
+            helper.make_node("Add", ["cell", "row_starts"], ["cell_flat"]),
+            helper.make_node("Gather", ["cell_sites", "cell_flat"], ["site"], axis=0),
+            helper.make_node("Add", ["site", "channel_starts"], ["in_image"]),
+            helper.make_node("Shape", ["X"], ["x_shape"]),
+            helper.make_node("Gather", ["x_shape", "zero"], ["images"], axis=0),
+            helper.make_node("Range", ["zero", "images", "one"], ["image"]),
+            helper.make_node("Mul", ["image", "image_sites"], ["image_start"]),
+            helper.make_node("Reshape", ["image_start", "batch_shape"], ["image_starts"]),
+            helper.make_node("Add", ["in_image", "image_starts"], ["flat_indices"]),
+            helper.make_node("Reshape", ["flat_indices", "y_shape"], ["Indices"])]
+
+
 def max_pool(node: Node, input_types: list):
-    if len(node.outputs) > 1 and node.outputs[1]:
-        raise ModelError(f"{node.describe()}: MaxPool's Indices output is not supported")
     x = input_types[0]
     found = None if x is None else _windows(node, x, _lowest(x.dtype))
     if found is None:
         return None
-    nodes, _ = found
+    nodes, win = found
     nodes += [helper.make_node("ReduceMax", ["cells", "cell_axis"], ["maxima"], keepdims=0),
               helper.make_node("Reshape", ["maxima", "y_shape"], ["Y"])]
-    return function("MaxPool", ["X"], ["Y"], nodes)
+    if len(node.outputs) > 1 and node.outputs[1]:
+        nodes += _indices_nodes(node, x, win)
+    return function("MaxPool", ["X"], ["Y", "Indices"], nodes)
 
 
 def average_pool(node: Node, input_types: list):
@@ -113,3 +150,33 @@ def _global(name: str, reduce: str):
 global_average_pool = _global("GlobalAveragePool", "ReduceMean")
 global_max_pool = _global("GlobalMaxPool", "ReduceMax")
 global_lp_pool = _global("GlobalLpPool", "lp")
+
+
+def max_unpool(node: Node, input_types: list):
+    x = input_types[0]
+    spatial = static_spatial(x)
+    if spatial is None or "kernel_shape" not in node.attrs:
+        return None
+    rank = len(spatial)
+    kernel = [int(k) for k in node.attrs["kernel_shape"]]
+    strides = [int(v) for v in node.attrs.get("strides", [1] * rank)]
+    pads = [int(v) for v in node.attrs.get("pads", [0] * 2 * rank)]
+    extents = [(d - 1) * s + k - pads[i] - pads[i + rank] for i, (d, s, k) in enumerate(zip(spatial, strides, kernel))]
+    shape = input_types[2] if len(input_types) > 2 else None
+    if shape is not None:
+        if shape.value is None:
+            raise ModelError(f"{node.describe()}: MaxUnpool's output_shape ('{shape.name}') must be known at compile "
+                             f"time (it is the output's shape)")
+        extents = [int(v) for v in np.asarray(shape.value).reshape(-1)[2:]]
+    zero = helper.make_tensor("zero", dtypes.to_onnx(x.dtype), [1], [0])
+    nodes = [ints("two", [2]), ints("start", [0]), ints("extents", extents), ints("flat", [1, -1]),
+             helper.make_node("Shape", ["X"], ["x_shape"]),
+             helper.make_node("Slice", ["x_shape", "start", "two"], ["batch_channels"]),
+             helper.make_node("Concat", ["batch_channels", "extents"], ["y_shape"], axis=0),
+             helper.make_node("ConstantOfShape", ["y_shape"], ["zeros"], value=zero),
+             helper.make_node("Reshape", ["zeros", "flat"], ["flat_zeros"]),
+             helper.make_node("Reshape", ["X", "flat"], ["flat_x"]),
+             helper.make_node("Reshape", ["I", "flat"], ["flat_i"]),
+             helper.make_node("ScatterElements", ["flat_zeros", "flat_i", "flat_x"], ["scattered"], axis=1),
+             helper.make_node("Reshape", ["scattered", "y_shape"], ["output"])]
+    return function("MaxUnpool", ["X", "I", "output_shape"], ["output"], nodes)

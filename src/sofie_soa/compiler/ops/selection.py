@@ -5,7 +5,7 @@
                 order, equal values by the lower index (ONNX TopK-11); sorted=0 gets them sorted as well. NaN
                 counts as larger than every number.
   NonZero-9/13  folded at compile time (its output's extent is the data's count of non-zero elements): X must be
-                known then.
+                known then (UnsupportedOperator otherwise).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 
 from sofie_soa.codegen import cpp
 from sofie_soa.codegen.launches import accessor, call, emitter
-from sofie_soa.compiler.errors import ModelError
+from sofie_soa.compiler.errors import ModelError, UnsupportedOperator
 from sofie_soa.compiler.ops import op
 from sofie_soa.compiler.symbolic import SymN, size
 
@@ -50,6 +50,7 @@ def _topk(a: dict, plan, where: str) -> str:
 @op("NonZero")
 def NonZero(ctx, X):
     if X.value is None or X.value.dtype == object:
-        raise ModelError(f"{ctx.where}: NonZero of '{X.name}' is only supported where its input is known at compile "
-                         f"time (its output's extent is the data's count of non-zero elements)")
+        raise UnsupportedOperator(f"{ctx.where}: operator NonZero (opset {ctx.opset}) is not supported on '{X.name}', "
+                                  f"known only at run time (its output's extent is the data's count of non-zero "
+                                  f"elements); it folds where its input is known at compile time")
     ctx.output(0, (X.rank, int(np.count_nonzero(X.value))), "int64")
