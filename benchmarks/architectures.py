@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 import sofie_soa as ss
 
@@ -31,7 +29,7 @@ MODELS = HERE.parent / "tests" / "models"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "runtime"))
 import plots  # noqa: E402
-from run import median_seconds, onnxruntime_session  # noqa: E402
+from run import machine, median_seconds, onnxruntime_session, write_readme  # noqa: E402
 from test_exported_models import _inputs  # noqa: E402
 
 ARCHITECTURES = ["calo_resnet", "conv1d_tagger", "gru_tracks", "lstm_tracks", "deepjet", "deepsets", "transformer",
@@ -73,7 +71,6 @@ def measure(name: str, sizes: list, budget: float) -> list:
     return rows
 
 
-README = HERE.parent / "README.md"
 BEGIN, END = "<!-- architectures:begin -->", "<!-- architectures:end -->"
 
 
@@ -97,8 +94,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 256])
     args = parser.parse_args()
     budget = 0.05 if args.quick else 0.3
-    results = {"machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                           "onnxruntime": ort.__version__, "sofie_soa": ss.__version__},
+    results = {"machine": machine(),
                "architectures": [row for name in ARCHITECTURES for row in measure(name, args.sizes, budget)]}
     print(f"{'model':14} {'n':>5} {'sofie_soa':>12} {'onnxruntime':>12} {'speed-up':>9} {'cold build':>11}")
     for r in results["architectures"]:
@@ -107,10 +103,8 @@ def main() -> None:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "architectures.json").write_text(json.dumps(results, indent=1))
-    head, rest = README.read_text().split(BEGIN)
-    _, tail = rest.split(END)
-    README.write_text(f"{head}{BEGIN}\n{table(results['architectures'])}\n{END}{tail}")
-    print("wrote", out / "architectures.json", plots.architectures(out / "architectures.json", out), README)
+    print("wrote", out / "architectures.json", plots.architectures(out / "architectures.json", out),
+          write_readme(BEGIN, END, table(results["architectures"])))
 
 
 if __name__ == "__main__":

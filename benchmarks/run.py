@@ -33,6 +33,7 @@ import onnxruntime as ort  # noqa: E402
 import sofie_soa as ss  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "examples" / "cmssw_like"))
 import plots  # noqa: E402
@@ -123,13 +124,45 @@ def zero_copy(n: int, budget: float) -> dict:
     return {"n": n, "sofie_us": t_sofie * 1e6, "copy_pipeline_us": t_copy * 1e6, "speedup": t_copy / t_sofie}
 
 
+def machine() -> dict:
+    """The machine and versions a results file records."""
+    return {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+            "onnxruntime": ort.__version__, "sofie_soa": ss.__version__}
+
+
+def report(results: dict) -> str:
+    """The figures of a bench.json as text: what main() prints and writes into the README (between the
+    <!-- bench --> markers)."""
+    lines = [f"{'case':34} {'sofie_soa':>12} {'onnxruntime':>12} {'speed-up':>9}"]
+    for group in ("latency", "linear", "throughput", "two_cores"):
+        for r in results[group]:
+            case = f"{group} {r['model']} n={r['n']} {r['backend']}"
+            lines.append(f"{case:34} {r['sofie_us']:>9.1f} us {r['onnxruntime_us']:>9.1f} us {r['speedup']:>8.2f}x")
+    for r in results["throughput"]:
+        lines.append(f"GFLOP/s {r['model']} n={r['n']}: sofie_soa {r['sofie_gflops']:.1f}, onnxruntime "
+                     f"{r['onnxruntime_gflops']:.1f}, OpenBLAS on the same layers {r['openblas_layers_gflops']:.1f} "
+                     f"({100 * r['fraction_of_openblas_layers']:.0f}%)")
+    lines.append(f"OpenBLAS sgemm 1024^3, 1 thread: {results['openblas_sgemm_1024_gflops']:.1f} GFLOP/s")
+    for r in results["zero_copy"]:
+        lines.append(f"zero_copy n={r['n']:>8}: in place {r['sofie_us']:>10.1f} us, gather+onnxruntime+scatter "
+                     f"{r['copy_pipeline_us']:>10.1f} us, {r['speedup']:.2f}x")
+    return "\n".join(lines)
+
+
+def write_readme(begin: str, end: str, text: str) -> Path:
+    """Replaces the README's text between the markers `begin` and `end` with `text`."""
+    head, rest = README.read_text().split(begin)
+    _, tail = rest.split(end)
+    README.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+    return README
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorter timing budgets (noisier)")
     args = parser.parse_args()
     budget = 0.05 if args.quick else 0.3
-    results = {"machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                           "onnxruntime": ort.__version__, "sofie_soa": ss.__version__}}
+    results = {"machine": machine()}
     results["latency"] = [side_by_side(name, 1, budget=budget) for name in ("trigger_mlp", "residual_blocks")]
     results["linear"] = [side_by_side("sofie_linear", n, budget=budget) for n in (16, 64)]
     results["throughput"] = [side_by_side(name, n, budget=budget) for name in ("trigger_mlp", "sofie_linear")
@@ -143,24 +176,13 @@ def main() -> None:
     results["two_cores"] = [side_by_side("sofie_linear", 65536, backend, ort_threads=2, budget=budget)
                             for backend in ("cpu_threads", "cpu_omp2_blocks")]
 
-    print(f"{'case':34} {'sofie_soa':>12} {'onnxruntime':>12} {'speed-up':>9}")
-    for group in ("latency", "linear", "throughput", "two_cores"):
-        for r in results[group]:
-            case = f"{group} {r['model']} n={r['n']} {r['backend']}"
-            print(f"{case:34} {r['sofie_us']:>9.1f} us {r['onnxruntime_us']:>9.1f} us {r['speedup']:>8.2f}x")
-    for r in results["throughput"]:
-        print(f"GFLOP/s {r['model']} n={r['n']}: sofie_soa {r['sofie_gflops']:.1f}, onnxruntime "
-              f"{r['onnxruntime_gflops']:.1f}, OpenBLAS on the same layers {r['openblas_layers_gflops']:.1f} "
-              f"({100 * r['fraction_of_openblas_layers']:.0f}%)")
-    print(f"OpenBLAS sgemm 1024^3, 1 thread: {results['openblas_sgemm_1024_gflops']:.1f} GFLOP/s")
-    for r in results["zero_copy"]:
-        print(f"zero_copy n={r['n']:>8}: in place {r['sofie_us']:>10.1f} us, gather+onnxruntime+scatter "
-              f"{r['copy_pipeline_us']:>10.1f} us, {r['speedup']:.2f}x")
+    print(report(results))
+    write_readme("<!-- bench:begin -->\n```", "```\n<!-- bench:end -->", report(results))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=1))
     written = [plots.speedup(out / "bench.json", out), plots.zero_copy(out / "bench.json", out)]
-    print("wrote", out / "bench.json", *written)
+    print("wrote", out / "bench.json", *written, README)
 
 
 if __name__ == "__main__":

@@ -107,3 +107,10 @@ def test_recurrent_layers_match_onnxruntime(compiled, index):
         got = session.infer(feeds, ss.Queue("cpu_serial"))
         for name, value in want.items():
             np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-6, err_msg=f"{name}, n = {n}")
+
+
+def test_sequences_longer_than_the_unrolling_limit_are_refused():
+    model = _model("RNN", 1, "forward", False, False, {})
+    model.graph.input[0].type.tensor_type.shape.dim[1].dim_value = 2000
+    with pytest.raises(ss.ModelError, match="a sequence of 2000 steps is above the 1024"):
+        ss.compile(model, "cpu_serial")

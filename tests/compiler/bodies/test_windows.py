@@ -87,3 +87,8 @@ def test_bad_attributes_are_refused_naming_the_node():
         window(Node("Conv", ["x"], ["y"], attrs={"strides": [1]}, name="c"), (4, 4), (3, 3))
     with pytest.raises(ModelError, match="does not fit spatial axis 0"):
         window(Node("Conv", ["x"], ["y"], attrs={}, name="c"), (2, 4), (3, 3))
+
+
+def test_window_tables_beyond_the_limit_are_refused_before_they_are_built():
+    with pytest.raises(ModelError, match=r"window table of 1073741824 entries, above 16777216"):
+        window(Node("MaxPool", ["x"], ["y"], attrs={}, name="p"), (1 << 15, 1 << 15), (1, 1))

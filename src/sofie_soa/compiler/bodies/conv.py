@@ -24,14 +24,15 @@ from sofie_soa.compiler.ir import Node
 
 
 def _operands(node: Node, input_types: list) -> tuple | None:
-    """(spatial extents, X's channels, W's first two extents, kernel extents) when all are known, else None."""
+    """(spatial extents, X's channels, W's first two extents, kernel extents, group) when all are known, else
+    None."""
     x, w = input_types[0], input_types[1]
     spatial = static_spatial(x)
     if spatial is None or w is None or len(w.shape) != len(x.shape):
         return None
     try:
         kernel = tuple(int(k) for k in node.attrs.get("kernel_shape", w.shape[2:]))
-        return spatial, int(x.shape[1]), int(w.shape[0]), int(w.shape[1]), kernel
+        return spatial, int(x.shape[1]), int(w.shape[0]), int(w.shape[1]), kernel, int(node.attrs.get("group", 1))
     except TypeError:
         return None
 
@@ -40,9 +41,8 @@ def conv(node: Node, input_types: list):
     known = _operands(node, input_types)
     if known is None:
         return None
-    spatial, channels, maps, per_group, kernel = known
+    spatial, channels, maps, per_group, kernel, group = known
     w = input_types[1]
-    group = int(node.attrs.get("group", 1))
     if group < 1 or channels != per_group * group or maps % group:
         raise ModelError(f"{node.describe()}: X has {channels} channels and W {list(w.shape)}: with group {group} "
                          f"W needs {channels}/{group} input channels per group and a multiple of {group} maps")
@@ -116,9 +116,8 @@ def conv_transpose(node: Node, input_types: list):
     known = _operands(node, input_types)
     if known is None:
         return None
-    spatial, channels, w_channels, per_group, kernel = known
+    spatial, channels, w_channels, per_group, kernel, group = known
     w = input_types[1]
-    group = int(node.attrs.get("group", 1))
     if group < 1 or w_channels != channels or channels % group:
         raise ModelError(f"{node.describe()}: X has {channels} channels and W {list(w.shape)}: ConvTranspose needs "
                          f"W [{channels}, M / {group}, ...] with {channels} divisible by group {group}")

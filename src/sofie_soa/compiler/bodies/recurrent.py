@@ -24,6 +24,7 @@ from sofie_soa.compiler.errors import ModelError
 from sofie_soa.compiler.ir import Node
 
 GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+MAX_STEPS = 1024        # time steps unrolled per direction (each adds about 20 nodes)
 DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
 # activation -> (takes alpha, takes beta, default alpha, default beta) (ONNX LSTM-22's list of functions)
 ACTIVATIONS = {"Relu": (False, False, 0, 0), "Tanh": (False, False, 0, 0), "Sigmoid": (False, False, 0, 0),
@@ -111,6 +112,9 @@ def recurrent(node: Node, input_types: list):
         hidden = int(node.attrs.get("hidden_size", input_types[2].shape[-1]))
     except (TypeError, AttributeError):
         return None
+    if steps > MAX_STEPS:
+        raise ModelError(f"{node.describe()}: a sequence of {steps} steps is above the {MAX_STEPS} this compiler "
+                         f"unrolls")
     direction = _text(node.attrs.get("direction", "forward"))
     if direction not in ("forward", "reverse", "bidirectional"):
         raise ModelError(f"{node.describe()}: direction {direction!r} is not forward, reverse or bidirectional")

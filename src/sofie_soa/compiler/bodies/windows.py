@@ -17,6 +17,16 @@ import numpy as np
 
 from sofie_soa.compiler.errors import ModelError
 
+MAX_TABLE = 1 << 24     # entries of a window index table (output positions x kernel cells): 128 MiB of int64
+
+
+def _bounded(node, output, kernel) -> None:
+    """ModelError before a window index table of more than MAX_TABLE entries is built (hostile attributes)."""
+    entries = int(np.prod(output, dtype=object)) * int(np.prod(kernel, dtype=object))
+    if entries > MAX_TABLE:
+        raise ModelError(f"{node.describe()}: {list(output)} output positions x {list(kernel)} kernel cells make a "
+                         f"window table of {entries} entries, above {MAX_TABLE}")
+
 
 @dataclass(frozen=True)
 class Window:
@@ -101,6 +111,7 @@ def window(node, spatial: tuple, kernel: tuple, ceil_mode: bool = False) -> Wind
             raise ModelError(f"{node.describe()}: a window of extent {e} (kernel {kernel[i]}, dilation "
                              f"{dilations[i]}) does not fit spatial axis {i} of extent {D} with its pads")
         output.append(o)
+    _bounded(node, output, kernel)
     return Window(tuple(spatial), tuple(kernel), strides, dilations, tuple(begin), tuple(end), tuple(output))
 
 
@@ -133,4 +144,5 @@ def transposed_pads(node, spatial: tuple, kernel: tuple) -> tuple:
     if min(output) < 1 or min(strides + dilations) < 1:
         raise ModelError(f"{node.describe()}: ConvTranspose gives output extents {output} (strides {list(strides)}, "
                          f"dilations {list(dilations)}, pads {begin + end})")
+    _bounded(node, output, kernel)
     return strides, dilations, tuple(begin), tuple(end), tuple(output)
