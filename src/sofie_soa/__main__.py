@@ -17,6 +17,9 @@ Subcommands:
                            status 1), or say that it compiles; builds nothing
   cache list               list the compiled sessions and fetched headers in the cache, with their sizes
   cache clear              remove them (they are rebuilt on next use)
+  triton-repo MODEL -o DIR write a Triton model repository serving MODEL through sofie_soa (tensor and SoA
+                           request forms)
+  serve DIR                run tritonserver on that repository until interrupted
 
 Paths for C++ builds (each prints one line):
   --cmake-dir, --include-dir, --alpaka-include-dirs, --curand-include-dir, --cublas-root
@@ -45,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     paths.add_argument("--cublas-root", action="store_true",
                        help="print cuBLAS's root (include/, lib/) if nvcc's CUDA lacks it (nvidia-cublas wheel); "
                             "empty when nvcc's CUDA has it or none is installed")
-    sub = parser.add_subparsers(dest="command", metavar="{emit,check,cache}")
+    sub = parser.add_subparsers(dest="command", metavar="{emit,check,cache,triton-repo,serve}")
 
     emit = sub.add_parser(
         "emit", help="write the C++ session header of an ONNX model",
@@ -79,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Remove the compiled sessions and fetched headers (not the cache folder itself, "
                                    "nor the temporaries of builds still running). Programs that already loaded a "
                                    "session keep it.")
+    from sofie_soa.serving.cli import add_parsers
+    add_parsers(sub)
     return parser
 
 
@@ -133,6 +138,9 @@ def main(argv=None) -> int:
         return 1 if problems else 0
     elif args.command == "cache":
         _cache(args.action)
+    elif args.command in ("triton-repo", "serve"):
+        from sofie_soa.serving.cli import run
+        return run(args)
     elif args.cmake_dir:
         print(paths.cmake_dir())
     elif args.include_dir:
