@@ -8,6 +8,8 @@
   cmssw_like.png  events/s against tracks per event, one panel per stream count, and the ratio to the copy pipeline
   memory.png      planned workspace and the peak resident memory inference adds, sofie_soa against onnxruntime
   architectures.png  one panel per architecture (benchmarks/architectures.py): speed-up against batch size
+  ragged.png      the jet tagger over ragged views against gather/pad -> onnxruntime -> scatter (benchmarks/ragged.py):
+                  time per call against jets, and their ratio
 
 Every title carries the machine and the date of the results file.
 """
@@ -156,6 +158,25 @@ def architectures(results: Path, out: Path) -> Path:
     return _save(fig, out / "architectures.png")
 
 
+def ragged(results: Path, out: Path) -> Path:
+    rows = json.loads(results.read_text())["rows"]
+    jets = [r["jets"] for r in rows]
+    plt = _plt()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    top.loglog(jets, [r["in_place_ms"] for r in rows], "o-", label="sofie_soa in place (ragged views)")
+    top.loglog(jets, [r["copy_pipeline_ms"] for r in rows], "s--", label="gather/pad → onnxruntime → scatter")
+    top.loglog(jets, [r["gather_ms"] for r in rows], "^:", label="gather/pad alone")
+    top.set_ylabel("ms per call")
+    top.legend(fontsize=8)
+    bottom.semilogx(jets, [r["speedup"] for r in rows], "o-", color="tab:green")
+    bottom.axhline(1.0, color="k", lw=0.8)
+    bottom.set_ylabel("copy pipeline / in place")
+    bottom.set_xlabel("jets per call (0–120 candidates each, P = 64)")
+    fig.suptitle(f"Jet tagger (ParticleNet) on ragged SoAs — {_stamp(results)}")
+    fig.tight_layout()
+    return _save(fig, out / "ragged.png")
+
+
 def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=130)
     import matplotlib.pyplot as plt
@@ -172,7 +193,7 @@ def main(argv=None) -> list:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for draw, name in ((speedup, "bench.json"), (zero_copy, "bench.json"), (cmssw_like, "cmssw_like.json"),
-                       (memory, "memory.json"), (architectures, "architectures.json")):
+                       (memory, "memory.json"), (architectures, "architectures.json"), (ragged, "ragged.json")):
         if (args.results / name).is_file():
             written.append(draw(args.results / name, out))
     for path in written:

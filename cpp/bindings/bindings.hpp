@@ -11,6 +11,7 @@
 #include <nanobind/ndarray.h>
 
 #include "sofie_soa/core.hpp"
+#include "sofie_soa/runtime/ragged.hpp"
 
 namespace sofie_soa::bindings {
 namespace nb = nanobind;
@@ -74,11 +75,22 @@ struct Tensor {
   Device device;
 };
 
+/// A ragged view of a constituent SoA ([n, C, P], [n, P, C], or its [n, 1, P] mask: runtime/ragged.hpp); keeps
+/// that SoA and the objects holding its index columns alive.
+struct RaggedTensor {
+  nb::object soa;
+  runtime::RaggedView view;
+  nb::object index_owners;  ///< a tuple of the Python objects whose memory the index columns are
+  bool writable;
+  Device device;
+};
+
 /// A dtype given from Python as a name ("float32") or anything numpy.dtype() accepts (np.float32, "f4").
 DType dtype_from_python(nanobind::handle obj);
 
 void bind_layout(nanobind::module_& m);
 void bind_soa(nanobind::module_& m);
+void bind_ragged(nanobind::module_& m);  // after bind_soa: adds SoA.ragged
 void bind_run(nanobind::module_& m);
 
 }  // namespace sofie_soa::bindings

@@ -18,5 +18,6 @@ NB_MODULE(_core, m) {
   nb::set_leak_warnings(false);
   sofie_soa::bindings::bind_layout(m);
   sofie_soa::bindings::bind_soa(m);
+  sofie_soa::bindings::bind_ragged(m);
   sofie_soa::bindings::bind_run(m);
 }

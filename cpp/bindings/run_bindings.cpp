@@ -1,5 +1,5 @@
 // The per-call path of Model.infer, in C++ (sofie_soa._core.Runner): takes inputs and outputs (sofie_soa Tensors,
-// buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRefs — one per position off
+// RaggedTensors, buffer-protocol arrays such as NumPy's, or any DLPack array), binds them to FeatureRefs — one per position off
 // the tensor's row axis (codegen/lowering.py Binding) — checks them against the model's signature (shapes,
 // element count, devices, writability, dtype conversions that would lose information, outputs that overlap or
 // broadcast), and calls the session's C entry point (runtime/c_entry.hpp) then the queue's wait with the GIL
@@ -216,6 +216,39 @@ std::int64_t add_array(Slot const& slot, std::vector<FeatureRef>& refs, std::byt
   return rows;
 }
 
+/// Appends the FeatureRefs of a ragged view (runtime/ragged.hpp) and returns its n. Its (C, P) or (P, C) must be
+/// the model's trailing extents (extents of 1 aside, so a mask fits [n, 1, P] and [n, P]); ranges in host memory
+/// are validated first (disjoint for outputs). No SoA is recorded for it: a call with one waits for its work, and
+/// first for work an asynchronous infer left pending on the constituent SoA.
+std::int64_t bind_ragged(RaggedTensor const& r, Slot const& slot, std::vector<FeatureRef>& refs) {
+  runtime::RaggedView const& view = r.view;
+  slot.check_device("the ragged view", r.device);
+  nb::cast<SoA&>(r.soa).finish_pending();
+  if (slot.output && !(r.writable && !view.is_mask()))
+    slot.fail(view.is_mask() ? ": a mask is no output" : ": the ragged view is read-only");
+  const std::int64_t c = view.channels(), p = view.max_length();
+  const bool cp = view.order() == runtime::RaggedOrder::CP;
+  std::vector<std::int64_t> mine{cp ? c : p, cp ? p : c}, theirs;
+  std::vector<std::int64_t> const& dims = slot.sig.dims;
+  for (std::size_t d = 1; d < dims.size(); ++d)
+    if (dims[d] != 1) theirs.push_back(dims[d]);
+  mine.erase(std::remove(mine.begin(), mine.end(), 1), mine.end());
+  if (slot.sig.row_axis != 0 || dims.empty() || mine != theirs)
+    slot.fail(": a ragged view of shape (n, " + std::to_string(cp ? c : p) + ", " + std::to_string(cp ? p : c) +
+              ") does not fit the model's shape " + slot.sig.describe());
+  for (Feature const& f : view.members().features) slot.check_dtype(f.dtype, "column '" + f.label + "'");
+  if (r.device.type == nb::device::cpu::value) {
+    try {
+      view.validate(slot.output);
+    } catch (std::invalid_argument const& e) {
+      slot.fail(std::string(": ") + e.what());
+    }
+  }
+  const std::vector<FeatureRef> mine_refs = view.refs();
+  refs.insert(refs.end(), mine_refs.begin(), mine_refs.end());
+  return view.n();
+}
+
 /// Binds one tensor, appending its FeatureRefs to `refs`; returns the extent of its row axis. `held` keeps a
 /// buffer-protocol view or DLPack import alive until the call is over; `soa` is set to the SoA of a sofie_soa
 /// Tensor, else nullptr.
@@ -239,6 +272,7 @@ std::int64_t bind(nb::handle obj, Slot const& slot, std::vector<FeatureRef>& ref
     }
     return t.view.n;
   }
+  if (nb::isinstance<RaggedTensor>(obj)) return bind_ragged(nb::cast<RaggedTensor const&>(obj), slot, refs);
   // NumPy and other CPU arrays: the buffer protocol, cheaper than a DLPack capsule.
   if (PyObject_CheckBuffer(obj.ptr())) {
     const int flags = PyBUF_STRIDES | PyBUF_FORMAT | (slot.output ? PyBUF_WRITABLE : 0);
@@ -425,7 +459,7 @@ class Runner {
   /// of one array that overlap): the kernels would write an element twice. A feature covers the bytes
   /// data + r·stride·size + [0, size) for r < rows; two features whose byte ranges intersect overlap when their
   /// strides differ (conservative), or, with one stride, when their distance modulo the stride is below the element
-  /// size. begin[j] is output j's first FeatureRef, rows[j] its rows (none: no memory). Sorted by start, so the
+  /// size; a ragged output's columns count once each, over its m constituents (its ranges are disjoint). begin[j] is output j's first FeatureRef, rows[j] its rows (none: no memory). Sorted by start, so the
   /// common case (SoA columns, disjoint ranges) costs one comparison per feature.
   void check_no_overlap(std::vector<FeatureRef> const& refs, std::size_t const* begin, std::int64_t const* rows,
                         std::size_t outputs) const {
@@ -439,8 +473,13 @@ class Runner {
     for (std::size_t j = 0; j < outputs; ++j) {
       if (rows[j] <= 0) continue;
       for (std::size_t k = begin[j]; k < begin[j + 1]; ++k) {
+        // a ragged output: its member columns, each once (position 0), over the whole collection
+        const bool ragged = refs[k].rows.kind != kernels::RangeKind::none;
+        if (ragged && refs[k].rows.position != 0) continue;
+        const std::int64_t count = ragged ? refs[k].rows.size : rows[j];
+        if (count <= 0) continue;
         const auto size = static_cast<std::int64_t>(size_of(refs[k].dtype));
-        const std::int64_t step = rows[j] > 1 ? refs[k].stride * size : 0, reach = (rows[j] - 1) * step;
+        const std::int64_t step = count > 1 ? refs[k].stride * size : 0, reach = (count - 1) * step;
         const auto at = reinterpret_cast<std::intptr_t>(refs[k].data);
         spans.push_back({reach < 0 ? at + reach : at, (reach < 0 ? at : at + reach) + size, step < 0 ? -step : step,
                          size, k - begin[0]});

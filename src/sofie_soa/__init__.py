@@ -8,8 +8,8 @@ BuildError for a missing or failing C++ toolchain, AlpakaNotFound when no alpaka
 ValueError for mismatched arguments. Warning: FixedBatchWarning (a model without a dynamic dimension).
 """
 
-from sofie_soa._core import (Layout, Member, MemberKind, SoA, Tensor, column, eigen_column, host_allocator_stats,
-                             scalar)
+from sofie_soa._core import (Layout, Member, MemberKind, RaggedTensor, SoA, Tensor, column, eigen_column,
+                             host_allocator_stats, scalar)
 
 from sofie_soa import core_repr as _core_repr
 from sofie_soa.compiler.check import Problem, check
@@ -27,5 +27,5 @@ __version__ = "0.1.0"
 _core_repr.install()
 
 __all__ = ["AlpakaNotFound", "BuildError", "CachingAllocator", "FixedBatchWarning", "IndexOutOfRange", "Layout", "Member",
-           "MemberKind", "Model", "ModelError", "Problem", "Queue", "SoA", "Tensor", "TensorInfo", "UnsupportedOperator",
+           "MemberKind", "Model", "ModelError", "Problem", "Queue", "RaggedTensor", "SoA", "Tensor", "TensorInfo", "UnsupportedOperator",
            "check", "column", "compile", "default_allocator", "eigen_column", "host_allocator_stats", "scalar"]

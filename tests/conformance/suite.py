@@ -112,7 +112,7 @@ def _generate(case: Case):
     feeds = _inputs(case, case.data_sets[0][0]) if case.data_sets else {}
     while True:
         try:
-            generated = generate(case.model, case.name, constants=bound or None)
+            generated = generate(case.model, case.name, constants=bound or None, embed_weights=False)
             case.bound = tuple(bound)
             return generated
         except ss.ModelError as err:

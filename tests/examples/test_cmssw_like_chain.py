@@ -1,7 +1,9 @@
 """The CMS-style chains of examples/cmssw_like on a few events. Python: same selection as the copy pipeline,
-scores handed to PyTorch without a copy, the bundled classifier still separates genuine tracks. C++: built with
-CMake against the installed package (session header emitted by the build), same selection on one stream and on
-two, and a selection as pure as the classifier's ROC promises."""
+scores handed to PyTorch without a copy, the bundled classifier still separates genuine tracks; the jet tagger
+over ragged views of the candidates agrees with gather/pad -> onnxruntime and separates b from light jets. C++:
+built with CMake against the installed package (session headers emitted by the build), same selection and same
+jet tags on one stream and on two, a selection as pure as the classifier's ROC promises, b jets tagged far more
+often than light ones."""
 
 import re
 import shutil
@@ -44,10 +46,13 @@ def test_cpp_chain_selects_the_same_tracks_on_one_and_two_streams(tmp_path):
         run = subprocess.run([tmp_path / "cmssw_like_chain", "--streams", streams, "--events", "20", "--tracks",
                               "3000"], capture_output=True, text=True)
         assert run.returncode == 0, run.stdout + run.stderr
-        outputs.append(run.stdout.splitlines()[-1])
+        outputs.append(run.stdout.splitlines()[-2:])
     assert outputs[0] == outputs[1]                      # events are reproducible whichever stream runs them
-    purity, efficiency = map(float, re.search(r"purity ([\d.]+), efficiency ([\d.]+)", outputs[0]).groups())
-    assert purity > 0.85 and efficiency > 0.9, outputs[0]
+    tags, selection = outputs[0]
+    purity, efficiency = map(float, re.search(r"purity ([\d.]+), efficiency ([\d.]+)", selection).groups())
+    assert purity > 0.85 and efficiency > 0.9, selection
+    b, light = map(float, re.search(r"b efficiency ([\d.]+), light mistag rate ([\d.]+)", tags).groups())
+    assert tags.startswith("tagged 600 jets") and b > 0.4 and light < 0.1, tags
 
 
 def test_chain_agrees_with_the_copy_pipeline_and_hands_off_without_copy():
@@ -59,3 +64,7 @@ def test_chain_agrees_with_the_copy_pipeline_and_hands_off_without_copy():
     assert "without a copy: True" in result.stdout
     auc = float(result.stdout.split("ROC AUC")[1].split()[0])
     assert auc > 0.9, result.stdout
+    jets = result.stdout.split("jet tagger step alone")[1]
+    difference = float(jets.split("largest difference in probability from the copy pipeline:")[1].split(";")[0])
+    assert difference < 1e-4 and "bytes staged: 0" in jets
+    assert float(jets.split("b vs light ROC AUC")[1].split()[0]) > 0.8, jets

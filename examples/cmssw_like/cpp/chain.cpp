@@ -5,9 +5,14 @@
 //      from a counter-based random generator (fixed seed: the same event gives the same tracks on any stream);
 //   2. a high-purity selector runs the track classifier in place through the session header emitted ahead of
 //      time, reading mixed-dtype columns and writing the `score` column, on the stream's queue;
-//   3. a downstream consumer kernel sets `quality` from a threshold; the host counts.
-// Buffers come from the device's caching allocator. Prints events/s, tracks/s, and the selection's purity and
-// efficiency against the simulation's truth.
+//   3. a downstream consumer kernel sets `quality` from a threshold; the host counts;
+//   4. a jet-tagging step: a jets SoA and a particle-flow candidates SoA (../jets.py's layouts; 0 to 120
+//      candidates per jet, a range given by the jets' begin and count columns), filled by a producer kernel; the
+//      tagger (../jet_tagger.onnx, a ParticleNet) reads the first 64 candidates of each jet in place through
+//      ragged views (sofie_soa/runtime/ragged.hpp) and writes b/c/light probabilities into the jets SoA.
+// Buffers come from the device's caching allocator. Prints events/s, tracks/s, the selection's purity and
+// efficiency against the simulation's truth, and the b-tagging efficiency and light-jet mistag rate.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -20,12 +25,15 @@
 
 #include "sofie_soa/core.hpp"
 #include "sofie_soa/memory/alpaka_memory.hpp"
+#include "jet_tagger.hpp"
+#include "sofie_soa/runtime/ragged.hpp"
 #include "track_classifier.hpp"
 
 using namespace sofie_soa;
 using Acc = compat::Acc<alpaka::TagCpuSerial>;
 using Queue = compat::DefaultQueue<Acc>;
 using Classifier = sofie_soa_generated::track_classifier::Session<Acc>;
+using Tagger = sofie_soa_generated::jet_tagger::Session<Acc>;
 
 /// The track collection: ../tracks.py's LAYOUT (CMS GENERATE_SOA_LAYOUT rules) plus the simulation's truth.
 constexpr auto kTrackLayout = make_fixed_layout(
@@ -92,13 +100,110 @@ struct SelectTracks {
   }
 };
 
-struct Counts {
-  std::atomic<std::int64_t> tracks{0}, selected{0}, selected_genuine{0}, genuine{0};
+/// The jet collections of ../jets.py: jets with their candidates' range and the tagger's outputs, and candidates.
+constexpr auto kJetLayout = make_fixed_layout(
+    column<float>("pt"), column<std::int32_t>("begin"), column<std::int32_t>("count"), column<float>("prob_b"),
+    column<float>("prob_c"), column<float>("prob_light"), column<std::uint8_t>("flavour"));
+constexpr auto kCandidateLayout = make_fixed_layout(
+    column<float>("deta"), column<float>("dphi"), column<float>("logPt"), column<float>("d0"), column<float>("dz"),
+    column<std::int8_t>("charge"), column<std::int32_t>("jet"));
+constexpr std::int64_t kP = 64;  // candidates per jet the tagger reads
+constexpr std::uint64_t kJetDraws = 1ULL << 40;  // the jets' random numbers: events offset from the tracks'
+
+/// Column pointers of one event's candidates and their jets, as the producer kernel takes them.
+struct CandidateColumns {
+  float *deta, *dphi, *logPt, *d0, *dz;
+  std::int8_t* charge;
+  std::int32_t const *jet, *count;
+  std::uint8_t const* flavour;
+  float const* pt;
 };
 
+/// Upstream producer of candidates: per flavour (b, c, light) a width in (deta, dphi) and a displaced fraction
+/// (large |d0|, |dz|), as ../jets.py simulates them.
+struct ProduceCandidates {
+  template <class TAcc>
+  ALPAKA_FN_ACC void operator()(TAcc const& acc, std::int64_t m, CandidateColumns c, std::uint64_t event) const {
+    namespace a = alpaka::math;
+    compat::for_each_element(acc, m, [&](std::int64_t j) {
+      auto u = [&](std::uint32_t d) { return uniform(kJetDraws + event, j, d); };
+      auto normal = [&](std::uint32_t d) { return a::sqrt(acc, -2.f * a::log(acc, u(d))) * a::cos(acc, 6.2831853f * u(d + 1)); };
+      const int f = c.flavour[c.jet[j]];
+      const float width = f == 0 ? 0.08f : f == 1 ? 0.09f : 0.11f, fraction = f == 0 ? 0.25f : f == 1 ? 0.12f : 0.02f;
+      c.deta[j] = width * normal(0);
+      c.dphi[j] = width * normal(2);
+      const float count = static_cast<float>(c.count[c.jet[j]] > 0 ? c.count[c.jet[j]] : 1);
+      c.logPt[j] = a::log(acc, -a::log(acc, u(4)) * c.pt[c.jet[j]] / count + 0.1f);
+      const bool displaced = u(5) < fraction;
+      const float sign0 = u(6) < 0.5f ? -1.f : 1.f, sign1 = u(7) < 0.5f ? -1.f : 1.f;
+      c.d0[j] = displaced ? -0.1f * a::log(acc, u(8)) * sign0 : 0.01f * normal(10);
+      c.dz[j] = displaced ? -0.15f * a::log(acc, u(9)) * sign1 : 0.02f * normal(12);
+      const float q = u(14);
+      c.charge[j] = static_cast<std::int8_t>(q < 0.35f ? -1 : q < 0.65f ? 0 : 1);
+    });
+  }
+};
+
+struct Counts {
+  std::atomic<std::int64_t> tracks{0}, selected{0}, selected_genuine{0}, genuine{0};
+  std::atomic<std::int64_t> jets{0}, b{0}, b_tagged{0}, light{0}, light_tagged{0};
+};
+
+/// The jet-tagging step of one event: `n` jets drawn on the host (flavour 20% b, 20% c, 60% light; multiplicity
+/// uniform around 40, 32, 25, at most 120), their candidates by the producer kernel, the tagger in place.
+void tag_jets(Tagger const& tagger, Queue& queue, memory::Allocator<Queue>& allocator, std::int64_t n,
+              std::uint64_t event, Counts& counts) {
+  const Layout jet_layout(kJetLayout), candidate_layout(kCandidateLayout);
+  const std::size_t jet_bytes = jet_layout.byte_size(n);
+  void* jet_buffer = allocator.allocate(jet_bytes, queue);
+  SoAView jets(jet_buffer, jet_bytes, jet_layout, n);
+  std::int64_t m = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto u = [&](std::uint32_t d) { return uniform(kJetDraws + event, -1 - i, d); };
+    const float f = u(0);
+    const int flavour = f < 0.2f ? 0 : f < 0.4f ? 1 : 2;
+    const float mean = flavour == 0 ? 40.f : flavour == 1 ? 32.f : 25.f;
+    const auto count = std::min<std::int32_t>(static_cast<std::int32_t>(2.f * mean * u(1)), 120);
+    jets.column<std::uint8_t>("flavour")[i] = static_cast<std::uint8_t>(flavour);
+    jets.column<float>("pt")[i] = 30.f - 50.f * std::log(u(2));
+    jets.column<std::int32_t>("begin")[i] = static_cast<std::int32_t>(m);
+    jets.column<std::int32_t>("count")[i] = count;
+    m += count;
+  }
+  const std::size_t candidate_bytes = candidate_layout.byte_size(m);
+  void* candidate_buffer = allocator.allocate(candidate_bytes, queue);
+  SoAView cands(candidate_buffer, candidate_bytes, candidate_layout, m);
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int32_t k = 0; k < jets.column<std::int32_t>("count")[i]; ++k)
+      cands.column<std::int32_t>("jet")[jets.column<std::int32_t>("begin")[i] + k] = static_cast<std::int32_t>(i);
+  const CandidateColumns c{cands.column<float>("deta"), cands.column<float>("dphi"), cands.column<float>("logPt"),
+                           cands.column<float>("d0"), cands.column<float>("dz"), cands.column<std::int8_t>("charge"),
+                           cands.column<std::int32_t>("jet"), jets.column<std::int32_t>("count"),
+                           jets.column<std::uint8_t>("flavour"), jets.column<float>("pt")};
+  compat::launch<Acc>(queue, m, ProduceCandidates{}, c, event);
+  // The tagger's inputs: the candidates' columns over the jets' ranges, padded to 64 in the kernels' loads.
+  const runtime::IndexColumn begin = runtime::index_column(jets, "begin"), count = runtime::index_column(jets, "count");
+  const auto points = runtime::RaggedView::from_begin_count(cands.tensor({"deta", "dphi"}), begin, count, kP);
+  const auto features =
+      runtime::RaggedView::from_begin_count(cands.tensor({"logPt", "d0", "dz", "charge"}), begin, count, kP);
+  tagger.infer(queue, {points, features, points.mask()}, {jets.tensor({"prob_b", "prob_c", "prob_light"})});
+  alpaka::wait(queue);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int flavour = jets.column<std::uint8_t>("flavour")[i];
+    const bool tagged = jets.column<float>("prob_b")[i] > 0.5f;
+    counts.b += flavour == 0;
+    counts.b_tagged += flavour == 0 && tagged;
+    counts.light += flavour == 2;
+    counts.light_tagged += flavour == 2 && tagged;
+  }
+  counts.jets += n;
+  allocator.free(candidate_buffer, candidate_bytes, queue);
+  allocator.free(jet_buffer, jet_bytes, queue);
+}
+
 /// One stream: its own queue; events first, first + step, ... < events.
-void stream(Classifier const& classifier, Layout const& layout, int first, int step, int events, std::int64_t tracks,
-            Counts& counts) {
+void stream(Classifier const& classifier, Tagger const& tagger, Layout const& layout, int first, int step, int events,
+            std::int64_t tracks, std::int64_t jets, Counts& counts) {
   Queue queue(compat::device<Acc>());
   auto& allocator = memory::default_allocator(queue);
   for (int event = first; event < events; event += step) {
@@ -130,24 +235,27 @@ void stream(Classifier const& classifier, Layout const& layout, int first, int s
     counts.selected_genuine += selected_genuine;
     counts.genuine += genuine;
     allocator.free(buffer, bytes, queue);
+    if (jets > 0) tag_jets(tagger, queue, allocator, jets, static_cast<std::uint64_t>(event), counts);
   }
 }
 
 int main(int argc, char** argv) {
   int streams = 2, events = 100;
-  std::int64_t tracks = 5000;
+  std::int64_t tracks = 5000, jets = 30;
   const char* usage =
-      "usage: cmssw_like_chain [--streams S] [--events E] [--tracks T]\n"
+      "usage: cmssw_like_chain [--streams S] [--events E] [--tracks T] [--jets J]\n"
       "  Runs E events of T simulated tracks each through producer -> track classifier (in place, on the SoA) ->\n"
-      "  consumer on S streams (threads with their own queues, one shared session); prints events/s and the\n"
-      "  selection's purity and efficiency. Defaults: --streams 2 --events 100 --tracks 5000.\n";
+      "  consumer, and of J jets through a candidate producer -> jet tagger (in place, over ragged views), on S\n"
+      "  streams (threads with their own queues, one shared session per model); prints events/s, the track\n"
+      "  selection's purity and efficiency, and the b-tagging efficiency and mistag rate.\n"
+      "  Defaults: --streams 2 --events 100 --tracks 5000 --jets 30.\n";
   for (int a = 1; a < argc; a += 2) {
     const std::string flag = argv[a];
     if (flag == "--help" || flag == "-h") {
       std::fputs(usage, stdout);
       return 0;
     }
-    const bool known = flag == "--streams" || flag == "--events" || flag == "--tracks";
+    const bool known = flag == "--streams" || flag == "--events" || flag == "--tracks" || flag == "--jets";
     const long long value = a + 1 < argc ? std::atoll(argv[a + 1]) : 0;
     if (!known || value <= 0) {
       std::fprintf(stderr, "cmssw_like_chain: %s %s\n%s", known ? "expected a positive count after" : "unknown option",
@@ -156,16 +264,19 @@ int main(int argc, char** argv) {
     }
     if (flag == "--streams") streams = static_cast<int>(value);
     else if (flag == "--events") events = static_cast<int>(value);
+    else if (flag == "--jets") jets = value;
     else tracks = value;
   }
   const Layout layout(kTrackLayout);
   Queue setup(compat::device<Acc>());
-  const Classifier classifier(setup);  // one session, shared by every stream
+  const Classifier classifier(setup);  // one session per model, shared by every stream
+  const Tagger tagger(setup);
   Counts counts;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
   for (int s = 0; s < streams; ++s)
-    pool.emplace_back(stream, std::cref(classifier), std::cref(layout), s, streams, events, tracks, std::ref(counts));
+    pool.emplace_back(stream, std::cref(classifier), std::cref(tagger), std::cref(layout), s, streams, events, tracks,
+                      jets, std::ref(counts));
   for (auto& t : pool) t.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double purity = counts.selected ? static_cast<double>(counts.selected_genuine) / counts.selected : 0.0;
@@ -173,8 +284,12 @@ int main(int argc, char** argv) {
   std::printf("%d events x %lld tracks on %d streams, whole chain (producer, classifier, consumer): %.1f events/s, "
               "%.2f M tracks/s\n", events,
               static_cast<long long>(tracks), streams, events / seconds, counts.tracks / seconds / 1e6);
+  const double b_efficiency = counts.b ? static_cast<double>(counts.b_tagged) / counts.b : 0.0;
+  const double mistag = counts.light ? static_cast<double>(counts.light_tagged) / counts.light : 0.0;
+  std::printf("tagged %lld jets (prob_b > 0.5): b efficiency %.4f, light mistag rate %.4f\n",
+              static_cast<long long>(counts.jets.load()), b_efficiency, mistag);
   std::printf("selected %lld of %lld tracks (score > %.2f): purity %.4f, efficiency %.4f\n",
               static_cast<long long>(counts.selected.load()), static_cast<long long>(counts.tracks.load()),
               kThreshold, purity, efficiency);
-  return purity > 0.5 ? 0 : 1;
+  return purity > 0.5 && (jets == 0 || b_efficiency > mistag) ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 """Writes the C++ session header of lowered Plans.
 
-The header holds data and wiring only: the weights as one byte array, the workspace size, the inputs' and
+The header holds data and wiring only: the weights as one byte array (or none: the JIT path hands them to the
+session at construction, so the compiler never sees them), the workspace size, the inputs' and
 outputs' names (escaped string literals, codegen/cpp.py), element types and feature counts, the messages of the
 run-time index checks where launches check indices read from data (codegen/launches_indexing.py), and one launch
 of a hand-written kernel template (cpp/include/sofie_soa/kernels/) per operator (codegen/launches.py), with
@@ -22,13 +23,28 @@ _DTYPE = {"float16": "float16", "float32": "float32", "float64": "float64", "boo
           **{t: t for t in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")}}
 
 
-def _weights(plan: Plan) -> tuple[str, int]:
-    """The weight bytes as a C++ string literal (64 bytes a line, every byte escaped) and their count."""
+def weight_blob(plan: Plan) -> bytes:
+    """The plan's weight bytes, every initializer at its offset (Plan.weights): plan.weight_bytes bytes."""
     blob = bytearray(plan.weight_bytes)
     for offset, array in plan.weights:
         blob[offset:offset + array.nbytes] = np.ascontiguousarray(array).tobytes()
+    return bytes(blob)
+
+
+def _weights_block(blob: bytes | None) -> str:
+    """detail::kWeights, the weights as a C++ string literal (64 bytes a line, every byte escaped); nothing
+    without a blob."""
+    if blob is None:
+        return ""
     lines = ['    "' + "".join(f"\\{b:03o}" for b in blob[i:i + 64]) + '"' for i in range(0, len(blob), 64)]
-    return "\n".join(lines) or '    ""', len(blob)
+    literal = "\n".join(lines) or '    ""'
+    return f"""namespace detail {{
+// Not const: g++ 12 with AVX-512 (-march=native) folds copies out of a constant string literal that holds NUL
+// bytes wrongly (the last elements of an int64 table read as earlier ones); a mutable array is read as data.
+alignas(64) inline char kWeights[] =
+{literal};
+}}  // namespace detail
+"""
 
 
 def _list(items, fmt=str, empty: str = "0") -> str:
@@ -59,10 +75,13 @@ def namespace_of(name: str) -> str:
     return "sofie_soa_generated::" + cpp.identifier(name)
 
 
-def emit_header(plans: dict[str, Plan], name: str, source: str) -> str:
+def emit_header(plans: dict[str, Plan], name: str, source: str, embed_weights: bool = True) -> str:
     """The C++ header of `namespace_of(name)::Session<TAcc>`; `source` names the model in a comment. `plans` holds
     the "cpu" Plan and, where it differs (large layers through BLAS, codegen/blas_layers.py), the "gpu" one: the
-    session then chooses at compile time by its accelerator, and each plan has its own workspace."""
+    session then chooses at compile time by its accelerator, and each plan has its own workspace. With
+    `embed_weights` false the header holds no weights (weight_blob(plans["cpu"]) goes to the session's
+    constructor instead): the C++ compiler never parses them, and models that differ only in their weights share
+    one compiled library."""
     plan, gpu = plans["cpu"], plans.get("gpu")
     if gpu is None or all(launch.kernel != "gemm" for launch in gpu.launches):
         gpu = None
@@ -80,7 +99,9 @@ def emit_header(plans: dict[str, Plan], name: str, source: str) -> str:
     error_offset = cpp.linear(*plan.workspace) if gpu is None else \
         f"(gpu ? {cpp.linear(*gpu.workspace)} : {cpp.linear(*plan.workspace)})"
     packed = ", ".join(_list(p) for p in plan.packed) or "{0, 0, 0, 0}"
-    weights, weight_bytes = _weights(plan)
+    blob = weight_blob(plan) if embed_weights else None
+    weight_bytes = plan.weight_bytes
+    weights = "nullptr" if blob is None else "reinterpret_cast<::std::byte const*>(detail::kWeights)"
     namespace = namespace_of(name)
     names = lambda bindings: _list((b.name for b in bindings), cpp.string_literal, "nullptr")  # noqa: E731
     features = lambda bindings: _list(b.features for b in bindings)  # noqa: E731
@@ -102,13 +123,7 @@ def emit_header(plans: dict[str, Plan], name: str, source: str) -> str:
 
 namespace {namespace} {{
 
-namespace detail {{
-// Not const: g++ 12 with AVX-512 (-march=native) folds copies out of a constant string literal that holds NUL
-// bytes wrongly (the last elements of an int64 table read as earlier ones); a mutable array is read as data.
-alignas(64) inline char kWeights[] =
-{weights};
-}}  // namespace detail
-
+{_weights_block(blob)}
 /// The model's inputs and outputs (ONNX order): names, element types and features per row (the positions off
 /// the row axis, which holds the element count n in dynamic models); its weights and its workspace.
 struct Model {{
@@ -121,7 +136,8 @@ struct Model {{
   static constexpr ::sofie_soa::DType kOutputDTypes[] = {kinds(plan.outputs)};
   static constexpr ::std::int64_t kInputFeatures[] = {features(plan.inputs)};
   static constexpr ::std::int64_t kOutputFeatures[] = {features(plan.outputs)};
-  static ::std::byte const* weights() {{ return reinterpret_cast<::std::byte const*>(detail::kWeights); }}
+  /// The weight bytes in the header, or nullptr when the session takes them at construction.
+  static ::std::byte const* weights() {{ return {weights}; }}
   static constexpr ::std::size_t kWeightBytes = {weight_bytes};
   /// The CPU plan's dense weights packed for its tiles (kernels::DenseKernel::pack), after the weight bytes:
   /// byte offsets of the source [K, N] and of the packed copy.
@@ -135,7 +151,7 @@ struct Model {{
 {_checks_block(checks, error_offset)}}};
 
 /// The inference session (sofie_soa::runtime::SessionBase): built once per device, weights copied there at
-/// construction, immutable afterwards. infer(queue, n, inputs, outputs) takes FeatureRef arrays,
+/// construction (from the header, or from the host bytes given to the constructor), immutable afterwards. infer(queue, n, inputs, outputs) takes FeatureRef arrays,
 /// infer(queue, {{views}}, {{views}}) SoA tensor views; memory comes from the given allocator, by default the
 /// device's program-wide caching allocator.
 template <class TAcc, class TQueue = ::sofie_soa::compat::DefaultQueue<TAcc>>

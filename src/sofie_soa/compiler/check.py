@@ -40,7 +40,7 @@ def check(model, dims: dict | None = None, base_dir=None) -> list[Problem]:
         return problems
     try:
         from sofie_soa.runtime.model import generate
-        generate(model, "check", dims, base_dir)
+        generate(model, "check", dims, base_dir, embed_weights=False)
     except ModelError as err:
         return [Problem("", "", str(err), isinstance(err, UnsupportedOperator))]
     return []

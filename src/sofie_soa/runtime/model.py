@@ -14,7 +14,7 @@ import numpy as np
 
 from sofie_soa import _core
 from sofie_soa.codegen import PLAN_PASSES
-from sofie_soa.codegen.emitter import emit_header, namespace_of
+from sofie_soa.codegen.emitter import emit_header, namespace_of, weight_blob
 from sofie_soa.codegen.launches_indexing import INDEX_ERROR
 from sofie_soa.codegen.lowering import lower
 from sofie_soa.codegen.memory_planner import memory_report
@@ -37,18 +37,23 @@ class IndexOutOfRange(ValueError):
 
 @dataclass(frozen=True)
 class Generated:
-    """A model's session header and the Plans it holds ("cpu", "gpu"), in C++ namespace `namespace`."""
+    """A model's session header and the Plans it holds ("cpu", "gpu"), in C++ namespace `namespace`. A header
+    generated without its weights (embed_weights=False) takes them at session construction: `weights`, the
+    plan's weight bytes (codegen/emitter.py weight_blob); None when the header holds them."""
     header: str
     plans: dict
     namespace: str
+    weights: bytes | None = None
 
 
 def generate(model, name: str = "model", dims: dict | None = None, base_dir=None,
-             constants: dict | None = None) -> Generated:
+             constants: dict | None = None, embed_weights: bool = True) -> Generated:
     """The session of `model` (path, bytes or onnx.ModelProto) as a C++ header (compiler/, codegen/): each target's
     Plan after its PLAN_PASSES. `dims` fixes dynamic dimensions other than the element count by name
     (compiler/frontend.py resolve_dims); `base_dir` is where a model given as bytes keeps its external data;
-    `constants` binds graph inputs to values at compile time (frontend.bind_inputs)."""
+    `constants` binds graph inputs to values at compile time (frontend.bind_inputs). `embed_weights` false keeps
+    the weights out of the header (the JIT path: the C++ compiler never parses them, and the build cache serves
+    every model of the same graph whatever its weights)."""
     graph = passes.optimize(frontend.to_ir(frontend.load_model(model, base_dir), dims, constants))
     plans = {}
     for target, target_passes in PLAN_PASSES.items():
@@ -56,7 +61,8 @@ def generate(model, name: str = "model", dims: dict | None = None, base_dir=None
         for plan_pass in target_passes:
             plan = plan_pass(plan)
         plans[target] = plan
-    return Generated(emit_header(plans, name, name), plans, namespace_of(name))
+    header = emit_header(plans, name, name, embed_weights)
+    return Generated(header, plans, namespace_of(name), None if embed_weights else weight_blob(plans["cpu"]))
 
 
 def _label(model, name) -> str:
@@ -91,7 +97,7 @@ def compile_many(models: list, backend: str = "cpu_serial", names: list | None =
     for k, (model, label) in enumerate(zip(models, labels)):
         name = label if namespace_of(label) not in taken else f"{label}#{k}"
         taken.add(namespace_of(name))
-        generated.append(generate(model, name, dims, constants=constants))
+        generated.append(generate(model, name, dims, constants=constants, embed_weights=False))
     models = build_models(generated, spec.name, labels)
     for compiled in models:
         warn_if_fixed_batch(compiled.name, compiled.inputs)
@@ -107,7 +113,7 @@ def build_models(generated: list, backend: str, labels: list) -> list:
     files = {f"session_{k}.hpp": g.header for k, g in enumerate(generated)}
     label = labels[0] if len(labels) == 1 else f"{len(labels)} models"
     lib = load_library(build(source, spec, label, files))
-    return [Model(lib, k, g.plans["gpu" if spec.cuda else "cpu"], spec.name, labels[k])
+    return [Model(lib, k, g.plans["gpu" if spec.cuda else "cpu"], spec.name, labels[k], g.weights)
             for k, g in enumerate(generated)]
 
 
@@ -150,8 +156,9 @@ class Model:
     in ONNX order, like onnxruntime's ``get_inputs()``; ``backend`` and ``name`` as compiled. The repr shows them:
     ``<sofie_soa.Model 'm.onnx' on cpu_serial: (x: float32[n, 4]) -> (y: float32[n, 3])>``."""
 
-    def __init__(self, lib, index: int, plan, backend: str, name: str):
+    def __init__(self, lib, index: int, plan, backend: str, name: str, weights: bytes | None = None):
         self._lib, self.backend, self.name = lib, backend, name
+        self._weights = weights   # the weight bytes a header without them takes at session construction
         self.inputs = [TensorInfo(b.name, _shape_info(b.shape), b.dtype) for b in plan.inputs]
         self.outputs = [TensorInfo(b.name, _shape_info(b.shape), b.dtype) for b in plan.outputs]
         self._signatures = ([_signature(b) for b in plan.inputs], [_signature(b) for b in plan.outputs])
@@ -159,7 +166,7 @@ class Model:
         self._cuda = find_backend(backend).cuda
         vp, err = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_size_t]
         self._create = getattr(lib, f"sofie_session_create_{index}")
-        self._create.restype, self._create.argtypes = vp, [vp, vp, *err]
+        self._create.restype, self._create.argtypes = vp, [vp, vp, ctypes.c_char_p, *err]
         self._destroy = getattr(lib, f"sofie_session_destroy_{index}")
         self._destroy.argtypes = [vp]
         self._infer_fn = ctypes.cast(getattr(lib, f"sofie_session_infer_{index}"), vp).value
@@ -190,7 +197,7 @@ class Model:
         with self._lock:
             if key not in self._sessions:
                 error = ctypes.create_string_buffer(1024)
-                handle = self._create(queue.handle, queue.allocator.handle, error, len(error))
+                handle = self._create(queue.handle, queue.allocator.handle, self._weights, error, len(error))
                 if not handle:
                     raise RuntimeError(f"creating the session of {self.name} failed: {error.value.decode()}")
                 self._sessions[key] = (handle, queue.allocator)   # the allocator must outlive the session

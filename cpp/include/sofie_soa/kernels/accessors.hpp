@@ -7,7 +7,9 @@
 //     is the row axis (the element count N, or the first axis of a fixed shape); the caller binds one FeatureRef
 //     per (outer, inner) position: an address, a dtype and an element stride between rows (0 for a broadcast
 //     scalar). Loads convert the column's dtype to T, stores T to the column's dtype (types.hpp `saturate`), so
-//     int32 hit counts feed a float model and a float64 column takes a float32 output.
+//     int32 hit counts feed a float model and a float64 column takes a float32 output. A ragged feature
+//     (feature_ref.hpp RowMap: jet constituents as [n, C, P]) reads row i's p-th constituent, or its pad value
+//     past the row's length, and is written only at valid positions: the gather and padding happen in the load.
 //
 // `cols` is the innermost extent of the [rows, cols] view dense kernels take (dense.hpp): at(m, k) is element
 // m * cols + k. load_span / store_span move `count` elements at flat indices first + j * stride (stride 0:
@@ -34,16 +36,72 @@ template <class T> ALPAKA_FN_HOST_ACC inline T read_as(std::byte const* p) {
 
 template <class T> ALPAKA_FN_HOST_ACC inline void write_as(std::byte* p, T v) { std::memcpy(p, &v, sizeof v); }
 
-/// Row `row` of feature f as T.
+/// Element i of an index column as a signed integer.
+ALPAKA_FN_HOST_ACC inline std::int64_t load_index(IndexRef const& c, std::int64_t i) {
+  return visit(c.dtype, [&](auto tag) -> std::int64_t {
+    using S = decltype(tag);
+    return saturate<std::int64_t>(read_as<S>(c.data + i * c.stride * static_cast<std::int64_t>(sizeof(S))));
+  });
+}
+
+/// The first j in [0, size) with parent[j] >= value (parent sorted), by bisection.
+ALPAKA_FN_HOST_ACC inline std::int64_t lower_bound_index(IndexRef const& parent, std::int64_t size,
+                                                         std::int64_t value) {
+  std::int64_t lo = 0, hi = size;
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    if (load_index(parent, mid) < value) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/// The collection element that row `row` of feature f reads (RowMap): `row` itself for a plain feature; for a
+/// ragged one begin(row) + position, or -1 where that position is past the row's length (padding). Ranges are
+/// clamped to the collection, so the result is -1 or in [0, size).
+ALPAKA_FN_HOST_ACC inline std::int64_t source_row(FeatureRef const& f, std::int64_t row) {
+  RowMap const& m = f.rows;
+  if (m.kind == RangeKind::none) return row;
+  std::int64_t begin, end;
+  if (m.kind == RangeKind::offsets) {
+    begin = load_index(m.first, row);
+    end = load_index(m.first, row + 1);
+  } else if (m.kind == RangeKind::counts) {
+    begin = load_index(m.first, row);
+    end = begin + load_index(m.second, row);
+  } else {
+    begin = lower_bound_index(m.first, m.size, row);
+    end = lower_bound_index(m.first, m.size, row + 1);
+  }
+  begin = begin < 0 ? 0 : begin;
+  end = end > m.size ? m.size : end;
+  const std::int64_t at = begin + m.position;
+  return at < end ? at : -1;
+}
+
+/// Row `row` of feature f as T (a ragged feature's padding: its pad value; a mask: 1 where valid).
 template <class T> ALPAKA_FN_HOST_ACC inline T load_feature(FeatureRef const& f, std::int64_t row) {
+  if (f.rows.kind != RangeKind::none) {
+    const std::int64_t at = source_row(f, row);
+    if (at < 0) return saturate<T>(f.rows.pad);
+    if (f.data == nullptr) return saturate<T>(1.0);
+    row = at;
+  }
   return visit(f.dtype, [&](auto tag) -> T {
     using S = decltype(tag);
     return saturate<T>(read_as<S>(f.data + row * f.stride * static_cast<std::int64_t>(sizeof(S))));
   });
 }
 
-/// Row `row` of feature f set to v, converted to the feature's dtype.
+/// Row `row` of feature f set to v, converted to the feature's dtype; nothing at a ragged feature's padding.
 template <class T> ALPAKA_FN_HOST_ACC inline void store_feature(FeatureRef const& f, std::int64_t row, T v) {
+  if (f.rows.kind != RangeKind::none) {
+    row = source_row(f, row);
+    if (row < 0) return;
+  }
   visit(f.dtype, [&](auto tag) {
     using S = decltype(tag);
     write_as(f.data + row * f.stride * static_cast<std::int64_t>(sizeof(S)), saturate<S>(v));
@@ -53,6 +111,10 @@ template <class T> ALPAKA_FN_HOST_ACC inline void store_feature(FeatureRef const
 /// out[r] = feature f of rows first + r, r < count, as T: the dtype dispatched once, not per row.
 template <class T>
 ALPAKA_FN_HOST_ACC inline void load_rows(FeatureRef const& f, std::int64_t first, std::int64_t count, T* out) {
+  if (f.rows.kind != RangeKind::none) {
+    for (std::int64_t r = 0; r < count; ++r) out[r] = load_feature<T>(f, first + r);
+    return;
+  }
   visit(f.dtype, [&](auto tag) {
     using S = decltype(tag);
     constexpr auto size = static_cast<std::int64_t>(sizeof(S));
@@ -68,6 +130,10 @@ ALPAKA_FN_HOST_ACC inline void load_rows(FeatureRef const& f, std::int64_t first
 /// Feature f of rows first + r, r < count, set to in[r]: the dtype dispatched once, not per row.
 template <class T>
 ALPAKA_FN_HOST_ACC inline void store_rows(FeatureRef const& f, std::int64_t first, std::int64_t count, T const* in) {
+  if (f.rows.kind != RangeKind::none) {
+    for (std::int64_t r = 0; r < count; ++r) store_feature(f, first + r, in[r]);
+    return;
+  }
   visit(f.dtype, [&](auto tag) {
     using S = decltype(tag);
     constexpr auto size = static_cast<std::int64_t>(sizeof(S));
@@ -180,7 +246,8 @@ ALPAKA_FN_HOST_ACC inline T* row_major_features(FeatureRef const* features, RowS
   pitch = features[0].stride;
   if (split.inner != cols || pitch < cols || features[0].dtype != dtype_of<T>()) return nullptr;
   for (std::int64_t c = 0; c < cols; ++c)
-    if (features[c].dtype != features[0].dtype || features[c].stride != pitch ||
+    if (features[c].rows.kind != RangeKind::none || features[c].dtype != features[0].dtype ||
+        features[c].stride != pitch ||
         features[c].data != features[0].data + c * static_cast<std::int64_t>(sizeof(T)))
       return nullptr;
   return reinterpret_cast<T*>(features[0].data);
@@ -230,6 +297,7 @@ template <class T> struct StridedIn {
     std::uintptr_t last_line = 0;
     for (std::int64_t c = 0; c < cols; ++c) {
       FeatureRef const& f = features[c];
+      if (f.rows.kind != RangeKind::none) return;  // ragged: rows are not where a stride says
       const std::int64_t pitch = f.stride * static_cast<std::int64_t>(size_of(f.dtype));
       std::byte const* begin = f.data + first * pitch;
       const std::uintptr_t line = reinterpret_cast<std::uintptr_t>(begin) / 64;

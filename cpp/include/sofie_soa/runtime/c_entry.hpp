@@ -159,17 +159,19 @@ SOFIE_SOA_EXPORT int sofie_allocator_free(void* allocator, void* ptr, std::size_
 
 }
 
-/// The C entry points of session number K (a generated Session template): create on a queue with an allocator,
-/// destroy, and infer (n elements; FeatureRef arrays of the inputs and outputs), each returning non-zero or
+/// The C entry points of session number K (a generated Session template): create on a queue with an allocator
+/// and the host address of the weight bytes (nullptr: the header's), destroy, and infer (n elements; FeatureRef arrays of the inputs and outputs), each returning non-zero or
 /// nullptr with a message in `error` on failure.
 #define SOFIE_SOA_SESSION_ENTRY(K, SESSION)                                                                        \
   extern "C" {                                                                                                     \
-  SOFIE_SOA_EXPORT void* sofie_session_create_##K(void* queue, void* allocator, char* error, std::size_t size) {  \
+  SOFIE_SOA_EXPORT void* sofie_session_create_##K(void* queue, void* allocator, void const* weights, char* error,  \
+                                                std::size_t size) {                                               \
     using S = SESSION<sofie_soa::entry::Acc, sofie_soa::entry::Queue>;                                             \
     S* session = nullptr;                                                                                          \
     sofie_soa::entry::guarded(error, size, [&] {                                                                   \
       session = new S(*static_cast<sofie_soa::entry::Queue*>(queue),                                              \
-                      *static_cast<sofie_soa::entry::Allocator*>(allocator));                                      \
+                      *static_cast<sofie_soa::entry::Allocator*>(allocator),                                       \
+                      weights ? static_cast<std::byte const*>(weights) : S::Model::weights());                    \
     });                                                                                                            \
     return session;                                                                                                \
   }                                                                                                                \

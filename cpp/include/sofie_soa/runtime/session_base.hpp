@@ -6,8 +6,8 @@
 //
 // A generated session derives from SessionBase<Session, TAcc, TQueue, Model> (CRTP) and provides
 //   void enqueue(TQueue&, std::int64_t n, Bound const&, std::byte const* w, std::byte* ws) const;
-// Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, weights(),
-// kWeightBytes, kPacked / kPackedLayers / kPackedBytes (the CPU plan's packed weights) and workspace_bytes(n, gpu);
+// Model gives kInputs, kOutputs, kInputNames, kOutputNames, kInputFeatures, kOutputFeatures, weights() (nullptr
+// when the weights come to the constructor), kWeightBytes, kPacked / kPackedLayers / kPackedBytes (the CPU plan's packed weights) and workspace_bytes(n, gpu);
 // models with indices from data also kIndexChecks, kIndexErrors and error_offset(n, gpu) (enqueue_checked).
 // Sizes and offsets are in bytes; weights and workspace hold tensors of any element type, each aligned.
 #pragma once
@@ -35,6 +35,7 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
  public:
   using Queue = TQueue;
   using Allocator = memory::Allocator<TQueue>;
+  using Model = TModel;
 
   /// The feature descriptors (FeatureRef arrays) of the model's inputs and outputs as kernels read them.
   struct Bound {
@@ -45,15 +46,20 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
   /// Weights in memory from the device's program-wide caching allocator.
   explicit SessionBase(TQueue& queue) : SessionBase(queue, memory::default_allocator(queue)) {}
 
-  /// Copies the model's weight bytes from host memory to the queue's device, into memory from `allocator` (which
-  /// must outlive the session), and waits for the copy. On CPUs the weights are followed by the packed copies the
-  /// CPU plan's dense layers read (kernels::DenseKernel::pack).
-  SessionBase(TQueue& queue, Allocator& allocator)
+  /// Copies the model's TModel::kWeightBytes weight bytes from host memory at `weights` (by default the header's,
+  /// TModel::weights(); a header emitted without them — the JIT path — needs them here) to the queue's device,
+  /// into memory from `allocator` (which must outlive the session), and waits for the copy. On CPUs the weights
+  /// are followed by the packed copies the CPU plan's dense layers read (kernels::DenseKernel::pack). Throws
+  /// std::invalid_argument when the model has weights and none are given.
+  SessionBase(TQueue& queue, Allocator& allocator, std::byte const* weights = TModel::weights())
       : queue_(queue), allocator_(allocator), weight_bytes_(std::max<std::size_t>(TModel::kWeightBytes + packed_bytes(), 1)) {
+    if (weights == nullptr && TModel::kWeightBytes > 0)
+      throw std::invalid_argument("this session's header holds no weights: pass the model's " +
+                                  std::to_string(TModel::kWeightBytes) + " weight bytes to the constructor");
     weights_ = static_cast<std::byte*>(allocator_.allocate(weight_bytes_, queue_));
     std::vector<float> staging((weight_bytes_ + sizeof(float) - 1) / sizeof(float));  // float-aligned host copy
     auto* source = reinterpret_cast<std::byte*>(staging.data());
-    std::copy(TModel::weights(), TModel::weights() + TModel::kWeightBytes, source);
+    if (TModel::kWeightBytes > 0) std::copy(weights, weights + TModel::kWeightBytes, source);
     for (std::size_t i = 0; i < (packed_bytes() > 0 ? TModel::kPackedLayers : 0); ++i) {
       kernels::PackedLayer const& p = TModel::kPacked[i];
       kernels::DenseKernel::pack(reinterpret_cast<float const*>(source + p.weight), p.k, p.n,
@@ -87,15 +93,17 @@ template <class TSession, class TAcc, class TQueue, class TModel> class SessionB
     }
   }
 
-  /// Enqueues inference on SoA tensor views (ONNX input and output order). Throws std::invalid_argument naming
-  /// the tensor when a feature count or n differs from the model's, or a column's dtype would lose information
-  /// (unless `saturate`), before anything is enqueued.
-  void infer(TQueue& queue, std::vector<TensorView> const& inputs, std::vector<TensorView> const& outputs,
+  /// Enqueues inference on SoA tensor views and ragged views (runtime/bind.hpp Argument; ONNX input and output
+  /// order). Throws std::invalid_argument naming the tensor when a feature count or n differs from the model's, a
+  /// column's dtype would lose information (unless `saturate`), or a ragged view's ranges are bad (checked on
+  /// CPUs; on GPUs the kernels clamp them to the collection), before anything is enqueued.
+  void infer(TQueue& queue, std::vector<Argument> const& inputs, std::vector<Argument> const& outputs,
              bool saturate = false) const {
+    constexpr bool host = !compat::is_gpu<TAcc>();
     const FeatureRefs in(inputs, TModel::kInputFeatures, TModel::kInputDTypes, TModel::kInputNames, TModel::kInputs,
-                         false, saturate);
+                         false, saturate, host);
     const FeatureRefs out(outputs, TModel::kOutputFeatures, TModel::kOutputDTypes, TModel::kOutputNames,
-                          TModel::kOutputs, true, saturate);
+                          TModel::kOutputs, true, saturate, host);
     if (out.n() != in.n())
       throw std::invalid_argument("outputs have n = " + std::to_string(out.n()) + ", inputs have n = " +
                                   std::to_string(in.n()));
