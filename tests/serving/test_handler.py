@@ -47,10 +47,10 @@ def test_misaligned_buffer_is_copied_and_still_exact(handler, model):
 
 
 @pytest.mark.parametrize("mutate, words", [
-    (lambda r: r.update({soa_wire.BUFFER: r[soa_wire.BUFFER][:, :-1]}), ["soa_buffer", "bytes", "soa_n", "= 50"]),
+    (lambda r: r.update({soa_wire.BUFFER: r[soa_wire.BUFFER][:, :-1]}), ["soa_buffer_bytes", "bytes", "soa_n", "= 50"]),
     (lambda r: r.update({soa_wire.COUNT: np.array([[MAX_N + 1]], np.int64)}), ["soa_n", str(MAX_N + 1), str(MAX_N)]),
     (lambda r: r.pop(soa_wire.COUNT), ["missing input 'soa_n'"]),
-    (lambda r: r.update({soa_wire.BUFFER: r[soa_wire.BUFFER].view(np.int8)}), ["soa_buffer", "int8", "uint8"]),
+    (lambda r: r.update({soa_wire.BUFFER: r[soa_wire.BUFFER].view(np.int8)}), ["soa_buffer_bytes", "int8", "uint8"]),
     (lambda r: r.update({"features": np.zeros((1, 8), np.float32)}), ["unexpected input 'features'"]),
 ])
 def test_bad_soa_requests_are_named(handler, mutate, words):

@@ -18,7 +18,7 @@ def test_config_carries_onnx_names_dtypes_shapes_and_the_soa_form(repo):
     assert 'backend: "python"' in config and f"max_batch_size: {MAX_N}" in config
     assert '{ name: "features" data_type: TYPE_FP32 dims: [ 8 ] optional: true }' in config
     assert '{ name: "score" data_type: TYPE_FP32 dims: [ 1 ] }' in config
-    assert '{ name: "soa_buffer" data_type: TYPE_UINT8 dims: [ -1 ] optional: true allow_ragged_batch: true }' in config
+    assert '{ name: "soa_buffer_bytes" data_type: TYPE_UINT8 dims: [ -1 ] optional: true allow_ragged_batch: true }' in config
     assert '{ name: "soa_n" data_type: TYPE_INT64 dims: [ 1 ] optional: true }' in config
     assert '{ name: "soa.score" data_type: TYPE_FP32 dims: [ -1 ] }' in config
     assert "instance_group [ { count: 2 kind: KIND_CPU } ]" in config

@@ -58,12 +58,12 @@ def test_bad_requests_get_named_errors_and_the_server_keeps_serving(server, mode
     n = np.array([[50]], np.int64)
     big = MAX_N + 1
     cases = [
-        ([("soa_buffer", buffer[:, :-8], "UINT8"), ("soa_n", n, "INT64")],
-         ["soa_buffer", str(buffer.size - 8), str(buffer.size), "soa_n"]),
-        ([("soa_buffer", np.zeros((1, LAYOUT.byte_size(big)), np.uint8), "UINT8"),
+        ([("soa_buffer_bytes", buffer[:, :-8], "UINT8"), ("soa_n", n, "INT64")],
+         ["soa_buffer_bytes", str(buffer.size - 8), str(buffer.size), "soa_n"]),
+        ([("soa_buffer_bytes", np.zeros((1, LAYOUT.byte_size(big)), np.uint8), "UINT8"),
           ("soa_n", np.array([[big]], np.int64), "INT64")], ["soa_n", str(big), str(MAX_N)]),
-        ([("soa_buffer", buffer.view(np.int8), "INT8"), ("soa_n", n, "INT64")], ["soa_buffer", "INT8", "UINT8"]),
-        ([("soa_buffer", buffer, "UINT8")], ["missing input 'soa_n'"]),
+        ([("soa_buffer_bytes", buffer.view(np.int8), "INT8"), ("soa_n", n, "INT64")], ["soa_buffer_bytes", "INT8", "UINT8"]),
+        ([("soa_buffer_bytes", buffer, "UINT8")], ["missing input 'soa_n'"]),
         ([("features", gather(soa).astype(np.float64), "FP64")], ["features", "FP64", "FP32"]),
         ([("features", np.zeros((big, 8), np.float32), "FP32")], [str(MAX_N), "batch-size"]),
     ]
@@ -93,3 +93,20 @@ def test_client_checks_before_sending(server):
 def test_unknown_model_is_a_remote_error(server):
     with pytest.raises(RemoteError, match="no_such_model"):
         Client(server.grpc_url, "no_such_model")
+
+
+def test_soa_buffers_are_wrapped_without_a_copy_in_the_server(repo, tmp_path, model):
+    """The handler counts buffers it had to copy for alignment and logs the count at unload (triton_model)."""
+    from sofie_soa.serving.server import Server
+    from sofie_soa.serving.locate import ServerNotFound
+    try:
+        s = Server(repo, log_file=tmp_path / "triton.log", startup_timeout=120)
+    except ServerNotFound as err:
+        pytest.skip(f"no tritonserver binary: {err}")
+    with s, client(s, "grpc") as c:
+        for n in (1, 17, 1000, 4099):
+            soa = tracks(n, seed=n)
+            assert np.array_equal(c.infer(soa)[:, 0], local_scores(model, soa))
+    lines = [line for line in (tmp_path / "triton.log").read_text().splitlines() if "SoA requests" in line]
+    assert len(lines) == 2 and sum(int(line.split(": ")[2].split()[0]) for line in lines) == 4, lines
+    assert all(line.endswith(" 0 copied for alignment") for line in lines), lines

@@ -28,7 +28,8 @@ class Handler:
         self.model, self.queue, self.max_n, self.binding = model, queue, max_n, binding
         self.inputs = {t.name: t for t in model.inputs}
         self.outputs = {t.name: t for t in model.outputs}
-        self.copies = 0    # SoA buffers that arrived misaligned and were copied before wrapping (soa_wire.wrap)
+        self.soa_requests = 0   # SoA-form requests served
+        self.copies = 0         # of which arrived misaligned and were copied before wrapping (soa_wire.wrap)
         if binding is not None:
             out_layout = ss.Layout([ss.column(f"o{i}", dtype) for i, (_, _, dtype)
                                     in enumerate(binding.output_features)])
@@ -99,6 +100,7 @@ class Handler:
             raise RequestError(str(err)) from None
         soa, copied = soa_wire.wrap(buffer, self.binding.layout, n)
         self.copies += copied
+        self.soa_requests += 1
         out = ss.SoA.allocate(self._out_layout, n)
         feeds = {name: soa.tensor(labels) for name, labels in self.binding.inputs.items()}
         column = iter(range(len(self.binding.output_features)))

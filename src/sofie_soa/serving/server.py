@@ -124,9 +124,10 @@ class Server:
         return self
 
     def log_tail(self, lines: int = 30) -> str:
-        """The last `lines` lines of the server's log."""
+        """The last `lines` lines of the server's log, without its status tables' rows."""
         try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+            text = self.log_file.read_text(errors="replace").splitlines()
+            return "\n".join([t for t in text if t.strip() and t[:1] not in "|+"][-lines:])
         except OSError:
             return "(no log)"
 

@@ -1,6 +1,6 @@
 """The SoA request form on the wire: the collection's whole buffer as one UINT8 tensor, and its element count.
 
-Request inputs: ``soa_buffer`` UINT8 ``[1, nbytes]`` (nbytes = layout.byte_size(n), bytes) and ``soa_n`` INT64
+Request inputs: ``soa_buffer_bytes`` UINT8 ``[1, nbytes]`` (nbytes = layout.byte_size(n), bytes) and ``soa_n`` INT64
 ``[1, 1]`` (elements); the leading 1 is Triton's batch dimension. Response outputs: one ``soa.<feature>`` tensor
 ``[1, n]`` per output feature of the binding (soa_layout.SoABinding.output_features), in that feature's dtype.
 """
@@ -11,7 +11,11 @@ import numpy as np
 
 import sofie_soa as ss
 
-BUFFER = "soa_buffer"
+# 16 characters on purpose: Triton 2.51's Python backend puts a request tensor's data in the stub's shared memory
+# at an address congruent to len(name) modulo 16 (measured for 2-D tensors), so this name gives 16-byte aligned
+# bytes, which SoA.wrap takes in place (relaxed alignment: the largest element, at most 8 bytes). Any other
+# placement still works, through one copy (wrap's `copied`).
+BUFFER = "soa_buffer_bytes"
 COUNT = "soa_n"
 OUTPUT_PREFIX = "soa."
 

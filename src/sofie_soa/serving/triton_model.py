@@ -29,6 +29,24 @@ except ImportError:                        # imported for documentation or tests
     pb_utils = None
 
 
+def _utf8_locale() -> None:
+    """The stub initializes Python with an isolated configuration and never calls setlocale, so text streams and
+    subprocess output decode as ASCII there, and a compiler message with a UTF-8 quote fails the session build
+    (UnicodeDecodeError; measured). Sets LC_CTYPE from the environment, else C.UTF-8, when it is not UTF-8, and
+    makes stdout / stderr (the server log) write UTF-8."""
+    import locale
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    for name in ("", "C.UTF-8", "C.utf8"):
+        try:
+            locale.setlocale(locale.LC_CTYPE, name)
+        except locale.Error:
+            continue
+        if locale.getpreferredencoding(False).replace("-", "").lower() == "utf8":
+            return
+
+
 def _quiet_capsules() -> None:
     """Installs a sys.unraisablehook that drops NumPy's report about the stub's "used_dlpack" capsules and passes
     every other report to the previous hook."""
@@ -56,11 +74,13 @@ class TritonPythonModel:
         params = {k: v["string_value"] for k, v in config.get("parameters", {}).items()}
         folder = Path(args["model_repository"]) / args["model_version"]
         backend = params.get("sofie_soa_backend", "cpu_serial")
+        _utf8_locale()
         _quiet_capsules()
         model = ss.compile(folder / params.get("sofie_soa_onnx", "model.onnx"), backend,
                            name=params.get("sofie_soa_session") or None)
         binding = soa_layout.load(folder / params["sofie_soa_layout"]) if params.get("sofie_soa_layout") else None
         self.input_names = [i["name"] for i in config["input"]]
+        self.name = args.get("model_instance_name", config.get("name", "model"))
         self.handler = Handler(model, ss.Queue(backend), int(params["sofie_soa_max_n"]), binding)
 
     def execute(self, requests: list) -> list:
@@ -87,5 +107,9 @@ class TritonPythonModel:
         return responses
 
     def finalize(self) -> None:
-        """Drops the session and queue."""
+        """Logs how many SoA buffers this instance had to copy for alignment (to the server log), drops the
+        session and queue."""
+        if self.handler is not None and self.handler.binding is not None:
+            print(f"sofie_soa: {self.name}: {self.handler.soa_requests} SoA requests, {self.handler.copies} "
+                  f"copied for alignment", file=sys.stderr, flush=True)
         self.handler = None
