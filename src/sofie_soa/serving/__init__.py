@@ -9,9 +9,9 @@
 Names are imported lazily, so the server's stub needs no tritonclient and ``import sofie_soa`` stays light.
 """
 
-_NAMES = {"Client": "client", "RemoteError": "client", "Server": "server", "ServerStartError": "server",
-          "ServerNotFound": "locate", "find_tritonserver": "locate", "write_repository": "repository",
-          "SoABinding": "soa_layout", "binding": "soa_layout", "RequestError": "handler"}
+_NAMES = {"Client": "client", "RemoteError": "errors", "Server": "server", "ServerStartError": "errors",
+          "ServerNotFound": "errors", "find_tritonserver": "locate", "write_repository": "repository",
+          "SoABinding": "soa_layout", "binding": "soa_layout", "RequestError": "errors"}
 
 __all__ = sorted(_NAMES)
 

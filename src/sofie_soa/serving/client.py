@@ -23,12 +23,9 @@ import numpy as np
 import sofie_soa as ss
 from sofie_soa.serving import shm, soa_layout, soa_wire
 from sofie_soa.serving.dtypes import numpy_dtype, triton_dtype
+from sofie_soa.serving.errors import RemoteError
 
 _LOOPBACK = ("127.", "localhost", "[::1]", "::1")
-
-
-class RemoteError(RuntimeError):
-    """The server refused or failed a request; the message is the server's (it names the input and numbers)."""
 
 
 class Client:

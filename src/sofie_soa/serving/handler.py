@@ -13,11 +13,8 @@ import numpy as np
 
 import sofie_soa as ss
 from sofie_soa.serving import soa_wire
+from sofie_soa.serving.errors import RequestError
 from sofie_soa.serving.soa_layout import SoABinding
-
-
-class RequestError(ValueError):
-    """A request that does not fit the served model; the message goes back to the client."""
 
 
 class Handler:

@@ -13,13 +13,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from sofie_soa.serving.errors import ServerNotFound
+
 HOW_TO_GET = ("install NVIDIA's wheel that bundles tritonserver 2.51 and its Python backend, without its NumPy<2 "
               "pin:  python3 -m pip install --no-deps nvidia-pytriton==0.7.0   (Linux x86-64, glibc >= 2.35); or "
               "pass --tritonserver PATH / set SOFIE_SOA_TRITONSERVER to a Triton install's bin/tritonserver")
-
-
-class ServerNotFound(FileNotFoundError):
-    """No tritonserver binary was found; the message says where it looked and how to get one."""
 
 
 def bundled_root() -> Path | None:

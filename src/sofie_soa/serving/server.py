@@ -26,10 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from sofie_soa.serving import locate
-
-
-class ServerStartError(RuntimeError):
-    """The server exited or did not become ready in time; the message holds the log's tail and its path."""
+from sofie_soa.serving.errors import ServerStartError
 
 
 def free_port(host: str = "127.0.0.1") -> int:
