@@ -110,3 +110,14 @@ def test_soa_buffers_are_wrapped_without_a_copy_in_the_server(repo, tmp_path, mo
     lines = [line for line in (tmp_path / "triton.log").read_text().splitlines() if "SoA requests" in line]
     assert len(lines) == 2 and sum(int(line.split(": ")[2].split()[0]) for line in lines) == 4, lines
     assert all(line.endswith(" 0 copied for alignment") for line in lines), lines
+
+
+def test_a_server_that_cannot_map_the_region_is_a_remote_error(server, monkeypatch):
+    from sofie_soa.serving import shm
+    with client(server, "grpc", "system") as c:
+        real = c.triton.register_system_shared_memory
+        monkeypatch.setattr(c.triton, "register_system_shared_memory",
+                            lambda name, key, size: real(name, key + "_missing", size))
+        with pytest.raises(RemoteError, match="shared_memory='none'"):
+            c.infer(tracks(10, seed=2))
+        assert c._in.memory is None and isinstance(c._in, shm.Region)

@@ -2,7 +2,8 @@
 map, so request and response tensors cross without being serialized.
 
 A Region grows (a new, larger region; powers of two, bytes) when a request needs more. It is registered with the
-server under a unique name and unregistered and unlinked by close(). One Region serves one request at a time.
+server under a unique name and unregistered and unlinked by close(); a server that cannot map it (another host)
+makes ensure() raise RemoteError. One Region serves one request at a time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import uuid
 from multiprocessing import shared_memory
 
 import numpy as np
+
+from sofie_soa.serving.errors import RemoteError
 
 
 class Region:
@@ -32,19 +35,27 @@ class Region:
         self.name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
         self.memory = shared_memory.SharedMemory(name=self.name, create=True, size=size)
         self.nbytes = size
-        self.triton.register_system_shared_memory(self.name, "/" + self.name, size)
+        try:
+            self.triton.register_system_shared_memory(self.name, "/" + self.name, size)
+        except Exception as err:   # noqa: BLE001 — tritonclient's InferenceServerException, or a socket error
+            self.close(registered=False)
+            message = err.message() if hasattr(err, "message") else str(err)
+            raise RemoteError(f"the server could not map shared memory region /{self.name} ({size} bytes): "
+                              f"{message}; a server on another host needs shared_memory='none'") from None
 
     def view(self, dtype, count: int, offset: int = 0) -> np.ndarray:
         """A NumPy view [count] of `dtype` at byte `offset` of the region (no copy; valid until ensure() or
         close())."""
         return np.frombuffer(self.memory.buf, dtype=dtype, count=count, offset=offset)
 
-    def close(self) -> None:
-        """Unregisters the region from the server and unlinks it (no-op when there is none)."""
+    def close(self, registered: bool = True) -> None:
+        """Unregisters the region from the server (when `registered`) and unlinks it (no-op when there is
+        none)."""
         if self.memory is None:
             return
         try:
-            self.triton.unregister_system_shared_memory(self.name)
+            if registered:
+                self.triton.unregister_system_shared_memory(self.name)
         except Exception:      # noqa: BLE001 — the server may be gone; the memory is still ours to unlink
             pass
         self.memory.close()
