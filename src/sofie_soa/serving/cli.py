@@ -48,7 +48,7 @@ def add_parsers(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Runs a parsed ``triton-repo`` or ``serve`` command; returns the exit status (1 with a message on stderr
-    for a missing server binary or a failed start)."""
+    for a missing repository or server binary, or a failed start)."""
     if args.command == "triton-repo":
         from sofie_soa.serving.repository import write_repository
         folder = write_repository(args.model, args.output, args.name, args.backend, args.max_batch_size,
@@ -57,13 +57,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {folder}/config.pbtxt and {folder}/1/model.py (serve it: python -m sofie_soa serve "
               f"{args.output})")
         return 0
-    from sofie_soa.serving.locate import ServerNotFound
     from sofie_soa.serving.server import Server, ServerStartError
     try:
         server = Server(args.repository, args.http_port, args.grpc_port, args.tritonserver, args.log_file,
                         args.host, args.timeout)
         server.start()
-    except (ServerNotFound, ServerStartError) as err:
+    except (FileNotFoundError, ServerStartError) as err:     # ServerNotFound is a FileNotFoundError
         print(f"python -m sofie_soa serve: {err}", file=sys.stderr)
         return 1
     stop = []
