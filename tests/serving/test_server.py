@@ -121,3 +121,31 @@ def test_a_server_that_cannot_map_the_region_is_a_remote_error(server, monkeypat
         with pytest.raises(RemoteError, match="shared_memory='none'"):
             c.infer(tracks(10, seed=2))
         assert c._in.memory is None and isinstance(c._in, shm.Region)
+
+
+def test_a_model_that_fails_to_load_is_a_start_error_with_the_log(repo, tmp_path):
+    import shutil
+    from sofie_soa.serving.locate import ServerNotFound
+    from sofie_soa.serving.server import Server, ServerStartError
+    broken = tmp_path / "repo"
+    shutil.copytree(repo, broken)
+    (broken / "track_classifier" / "1" / "model.py").write_text("raise RuntimeError('broken on purpose')\n")
+    try:
+        s = Server(broken, startup_timeout=120)
+    except ServerNotFound as err:
+        pytest.skip(f"no tritonserver binary: {err}")
+    with pytest.raises(ServerStartError, match="broken on purpose") as err:
+        s.start()
+    assert s.log_file.is_file() and str(s.log_file) in str(err.value)     # the log is kept for reading
+    assert sorted(p.name for p in s.log_file.parent.iterdir()) == ["triton.log"]
+    shutil.rmtree(s.log_file.parent)
+
+
+def test_stop_removes_the_temporary_folder(repo):
+    from sofie_soa.serving.locate import ServerNotFound
+    from sofie_soa.serving.server import Server
+    try:
+        s = Server(repo)
+    except ServerNotFound as err:
+        pytest.skip(f"no tritonserver binary: {err}")
+    assert s.ready() is False and s.stop() is None and not s._work.exists()

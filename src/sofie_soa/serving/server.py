@@ -14,6 +14,7 @@ locate.python_backend. The stub runs this interpreter's libpython and sees this 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -130,8 +131,8 @@ class Server:
 
     def stop(self, timeout: float = 30.0, keep_log: bool = False) -> int | None:
         """Stops the server (SIGTERM; after `timeout` seconds SIGKILL to its process group, stubs included);
-        returns its exit status (None if it never started). Removes the temporary folder unless the log is in it
-        and keep_log is set."""
+        returns its exit status (None if it never started). Removes the temporary folder (the backend copies, and
+        the default log) except, with keep_log, a default log in it."""
         code = None
         if self.process is not None:
             if self.process.poll() is None:
@@ -143,13 +144,12 @@ class Server:
                     self.process.wait()
             code = self.process.returncode
             self.process = None
-        if not (keep_log and self.log_file.is_relative_to(self._work)):
-            import shutil
+        if keep_log and self.log_file.is_relative_to(self._work):
             for child in self._work.iterdir() if self._work.exists() else ():
                 if child != self.log_file:
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
-            if not self.log_file.is_relative_to(self._work):
-                shutil.rmtree(self._work, ignore_errors=True)
+        else:
+            shutil.rmtree(self._work, ignore_errors=True)
         return code
 
     def __enter__(self) -> "Server":
