@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import sofie_soa as ss
-from conftest import FEATURES, LAYOUT, MAX_N, gather, local_scores, tracks
+from conftest import LAYOUT, MAX_N, gather, local_scores, tracks
 from sofie_soa.serving import soa_layout, soa_wire
 from sofie_soa.serving.handler import Handler, RequestError
 
