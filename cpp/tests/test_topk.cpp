@@ -1,6 +1,7 @@
 // Unit tests of TopKKernel (topk.hpp) on the CPU accelerators, against orders computed here: largest and smallest
 // along the middle axis of [outer, extent, inner], ties resolved towards the lower index, NaN above every number,
-// k = extent (a full sort) and integer data; nothing is written past the [outer, k, inner] outputs.
+// k = extent (a full sort), integer data, and k above the local-array path; nothing is written past the
+// [outer, k, inner] outputs.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -68,9 +69,29 @@ template <class TAcc> struct Suite {
     for (int r = 0; r < 6; ++r) CHECK(ii[r] == order[r] && iv[r] == ints[order[r]]);
   }
 
+  /// k above TopKKernel::kLocal takes the k-pass path: the same order, ties by index.
+  void many_passes() {
+    constexpr int extent = 45, k = 40;
+    static_assert(k > kernels::TopKKernel::kLocal);
+    float data[extent];
+    for (int j = 0; j < extent; ++j) data[j] = static_cast<float>((j * 7) % 15);  // values 0..14, each 3 times
+    float values[k];
+    I64 indices[k];
+    compat::launch<TAcc>(queue, 1, kernels::TopKKernel{}, kernels::DenseIn<float>{data},
+                         kernels::DenseOut<float>{values}, kernels::DenseOut<I64>{indices}, I64{extent}, I64{1},
+                         I64{k}, true);
+    alpaka::wait(queue);
+    for (int r = 0; r < k; ++r) {
+      CHECK(values[r] == data[indices[r]]);
+      if (r > 0) CHECK(values[r] < values[r - 1] || (values[r] == values[r - 1] && indices[r] > indices[r - 1]));
+    }
+    CHECK(values[0] == 14.f && values[k - 1] == 1.f);
+  }
+
   void run() {
     ties_and_both_orders();
     nan_and_full_sort();
+    many_passes();
   }
 };
 

@@ -21,11 +21,14 @@ from sofie_soa.runtime.fixed_batch import FixedBatchWarning
 from sofie_soa.runtime.memory import CachingAllocator, default_allocator
 from sofie_soa.runtime.model import IndexOutOfRange, Model, TensorInfo, compile
 from sofie_soa.runtime.queue import Queue
+from sofie_soa.serving.errors import RemoteError, RequestError, ServerNotFound, ServerStartError
 
 __version__ = "0.1.0"
 
 _core_repr.install()
 
-__all__ = ["AlpakaNotFound", "BuildError", "CachingAllocator", "FixedBatchWarning", "IndexOutOfRange", "Layout", "Member",
-           "MemberKind", "Model", "ModelError", "Problem", "Queue", "RaggedTensor", "SoA", "Tensor", "TensorInfo", "UnsupportedOperator",
-           "check", "column", "compile", "default_allocator", "eigen_column", "host_allocator_stats", "scalar"]
+__all__ = ["AlpakaNotFound", "BuildError", "CachingAllocator", "FixedBatchWarning", "IndexOutOfRange", "Layout",
+           "Member", "MemberKind", "Model", "ModelError", "Problem", "Queue", "RaggedTensor", "RemoteError",
+           "RequestError", "ServerNotFound", "ServerStartError", "SoA", "Tensor", "TensorInfo",
+           "UnsupportedOperator", "check", "column", "compile", "default_allocator", "eigen_column",
+           "host_allocator_stats", "scalar"]

@@ -17,10 +17,11 @@ def test_every_plot_is_drawn_from_the_results(tmp_path, monkeypatch):
         return original(fig, path)
     monkeypatch.setattr(plots, "_save", save)
     written = plots.main(["--out", str(tmp_path)])
-    assert sorted(p.name for p in written) == ["architectures.png", "cmssw_like.png", "memory.png", "speedup.png",
-                                                   "zero_copy.png"]
+    assert sorted(p.name for p in written) == ["architectures.png", "cmssw_like.png", "memory.png", "ragged.png",
+                                                   "speedup.png", "zero_copy.png"]
     assert all(p.stat().st_size > 10_000 for p in written)
     panels = {name: count for name, _, count in titles}
     assert panels["speedup.png"] == 4 and panels["zero_copy.png"] == 2 and panels["cmssw_like.png"] == 4
     assert panels["architectures.png"] == 9         # 3 x 3 panels, one per architecture
+    assert panels["ragged.png"] == 2                # times against jets, and their ratio
     assert all("cores, 20" in title for _, title, _ in titles), titles     # machine, cores and date

@@ -65,6 +65,6 @@ def test_chain_agrees_with_the_copy_pipeline_and_hands_off_without_copy():
     auc = float(result.stdout.split("ROC AUC")[1].split()[0])
     assert auc > 0.9, result.stdout
     jets = result.stdout.split("jet tagger step alone")[1]
-    difference = float(jets.split("largest difference in probability from the copy pipeline:")[1].split(";")[0])
-    assert difference < 1e-4 and "bytes staged: 0" in jets
+    differing = int(jets.split("by more than 1e-4 in probability:")[1].split()[0])
+    assert differing == 0 and "bytes staged: 0" in jets
     assert float(jets.split("b vs light ROC AUC")[1].split()[0]) > 0.8, jets

@@ -71,10 +71,11 @@ struct MapKernel {
   /// instead — spans of rows of one feature, read or written contiguously with one dtype dispatch. Every operand is loaded before the span is
   /// stored, so an output that is one of its inputs (in place) reads the old values.
   template <class TAcc, class Op, class Out, std::size_t... I, class... Ins>
-  ALPAKA_FN_ACC static void chunked(TAcc const& acc, std::int64_t count, IndexMap<sizeof...(Ins) + 1> const& map,
+  ALPAKA_FN_ACC static void chunked(TAcc const& acc, std::int64_t count, IndexMap<sizeof...(Ins) + 1> const& given,
                                     Op const& op, Out const& out, std::index_sequence<I...>, Ins const&... ins) {
     using T = typename Out::value_type;
     constexpr int K = sizeof...(Ins) + 1;
+    const IndexMap<K> map = longest_axis_last(given);
     RowSplit columns{1, count};
     auto pick = [&](auto const& a) {
       if constexpr (has_split<std::decay_t<decltype(a)>>::value)  // features stored as columns (SoA)
@@ -109,6 +110,30 @@ struct MapKernel {
         i += length;
       }
     });
+  }
+
+  /// The map with another axis moved last when the last is short (under kChunk): the longest axis along which
+  /// some tensor is contiguous (stride ±1), if it is at least twice as long. Spans then run along it: a transpose
+  /// to a small innermost extent ([n, P, C] from [n, C, P], C = 2) moves spans of P elements read contiguously,
+  /// not of 2. The positions are the same, visited in another order.
+  template <int K> ALPAKA_FN_HOST_ACC static IndexMap<K> longest_axis_last(IndexMap<K> map) {
+    const int last = map.rank - 1;
+    if (map.rank < 2 || map.extent[last] >= kChunk) return map;
+    int longest = last;
+    for (int d = 0; d < last; ++d) {
+      bool contiguous = false;
+      for (int t = 0; t < K; ++t) contiguous = contiguous || map.stride[t][d] == 1 || map.stride[t][d] == -1;
+      if (contiguous && map.extent[d] > map.extent[longest]) longest = d;
+    }
+    if (map.extent[longest] < 2 * map.extent[last]) return map;
+    auto swap = [](std::int64_t& a, std::int64_t& b) {
+      const std::int64_t c = a;
+      a = b;
+      b = c;
+    };
+    swap(map.extent[longest], map.extent[last]);
+    for (int t = 0; t < K; ++t) swap(map.stride[t][longest], map.stride[t][last]);
+    return map;
   }
 };
 

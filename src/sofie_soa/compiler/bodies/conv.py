@@ -1,8 +1,9 @@
 """Conv as a GEMM over gathered windows (im2col), in ONNX operators (bodies/__init__.py says what a body is).
 
   Conv-1/11/22  X [N, C, D1, ...], W [M, C / group, k1, ...], B [M] -> Y [N, M, O1, ...] (ONNX Conv-22;
-                geometry in windows.py). The input is padded, laid out channels-last [N, S, C], and one Gather
-                of constant indices [P, K] reads every window: [N, P, K·C] rows. With group 1 these meet the
+                geometry in windows.py). The input is padded (where pads are not all zero), laid out
+                channels-last [N, S, C], and one Gather of constant indices [P, K] reads every window: [N, P, K·C]
+                rows (a pointwise convolution, each window one site in order, needs no Gather). With group 1 these meet the
                 weight as [K·C, M] in one MatMul, which runs in the dense tiles when W is constant; with groups the
                 windows are [N, group, C/group·K, P] and meet W as [group, M/group, C/group·K] in a batched MatMul.
   ConvTranspose-1/11/22  X [N, C, D1, ...], W [C, M / group, k1, ...], B [M] -> Y [N, M, O1, ...] (ONNX
@@ -52,17 +53,23 @@ def conv(node: Node, input_types: list):
     rank, cells, positions = len(spatial), int(np.prod(kernel)), int(np.prod(win.output))
     sites = int(np.prod(win.padded))
     biased = len(node.inputs) > 2 and bool(node.inputs[2])
+    padded = any(win.pads_begin) or any(win.tail)
     nodes = [ints("pads", [0, 0, *win.pads_begin, 0, 0, *win.tail]),
-             helper.make_node("Pad", ["X", "pads"], ["padded"])]
+             helper.make_node("Pad", ["X", "pads"], ["padded"])] if padded else \
+        [helper.make_node("Identity", ["X"], ["padded"])]
+    # a pointwise convolution (every window one site, in order: 1 x 1 kernels, stride 1) needs no Gather
+    pointwise = not padded and positions == sites and np.array_equal(win.gather_indices().ravel(), np.arange(sites))
     if group == 1:
+        gather = [helper.make_node("Identity", ["sites_x"], ["rows"])] if pointwise else [
+            constant("windows", win.gather_indices()),
+            helper.make_node("Gather", ["sites_x", "windows"], ["cells_x"], axis=1),      # [N, P, K, C]
+            helper.make_node("Reshape", ["cells_x", "rows_shape"], ["rows"])]              # [N, P, K·C]
         nodes += [
             ints("flat", [0, channels, sites]), ints("rows_shape", [0, positions, cells * channels]),
             ints("w_shape", [cells * channels, maps]), ints("y_shape", [0, maps, *win.output]),
-            constant("windows", win.gather_indices()),
             helper.make_node("Reshape", ["padded", "flat"], ["flat_x"]),
             helper.make_node("Transpose", ["flat_x"], ["sites_x"], perm=[0, 2, 1]),        # [N, S, C]
-            helper.make_node("Gather", ["sites_x", "windows"], ["cells_x"], axis=1),      # [N, P, K, C]
-            helper.make_node("Reshape", ["cells_x", "rows_shape"], ["rows"]),              # [N, P, K·C]
+            *gather,
             helper.make_node("Transpose", ["W"], ["w_cells"], perm=[*range(2, rank + 2), 1, 0]),
             helper.make_node("Reshape", ["w_cells", "w_shape"], ["w_matrix"]),             # [K·C, M]
             helper.make_node("MatMul", ["rows", "w_matrix"], ["product"]),                # [N, P, M]
@@ -79,10 +86,11 @@ def conv(node: Node, input_types: list):
             ints("flat", [0, group, per_group, sites]), ints("cols_shape", [0, group, depth, positions]),
             ints("w_shape", [group, maps // group, depth]), ints("maps_shape", [0, maps, positions]),
             ints("y_shape", [0, maps, *win.output]), ints("bias_axes", [1]),
-            constant("windows", win.gather_indices().T.copy()),                             # [K, P]
             helper.make_node("Reshape", ["padded", "flat"], ["flat_x"]),
-            helper.make_node("Gather", ["flat_x", "windows"], ["cells_x"], axis=3),       # [N, g, C/g, K, P]
-            helper.make_node("Reshape", ["cells_x", "cols_shape"], ["cols"]),
+            *([helper.make_node("Reshape", ["flat_x", "cols_shape"], ["cols"])] if pointwise else [
+                constant("windows", win.gather_indices().T.copy()),                         # [K, P]
+                helper.make_node("Gather", ["flat_x", "windows"], ["cells_x"], axis=3),   # [N, g, C/g, K, P]
+                helper.make_node("Reshape", ["cells_x", "cols_shape"], ["cols"])]),
             helper.make_node("Reshape", ["W", "w_shape"], ["w_groups"]),
             helper.make_node("MatMul", ["w_groups", "cols"], ["product"]),                # [N, g, M/g, P]
             helper.make_node("Reshape", ["product", "maps_shape"], ["maps_y"]),

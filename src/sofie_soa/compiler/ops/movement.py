@@ -28,7 +28,12 @@ def Transpose(ctx, data, *, perm=None):
     perm = list(perm) if perm is not None else list(reversed(range(data.rank)))
     if sorted(int(p) for p in perm) != list(range(data.rank)):
         raise ModelError(f"{ctx.where}: perm {perm} is not a permutation of the {data.rank} axes of '{data.name}'")
-    out = ctx.output(0, tuple(data.shape[p] for p in perm), data.dtype)
+    shape = tuple(data.shape[p] for p in perm)
+    moved = [p for p in perm if not (isinstance(data.shape[p], int) and data.shape[p] == 1)]
+    if moved == sorted(moved):   # only axes of extent 1 move: the same elements in the same order, a reshape
+        ctx.alias(0, data, shape)
+        return
+    out = ctx.output(0, shape, data.dtype)
     _copy(ctx, data, out, index_maps.transposed(data.shape, perm))
 
 
