@@ -212,12 +212,51 @@ template <class TAcc> struct Suite {
     CHECK(same);
   }
 
+  // A 1 x 1 convolution: X [B, C, S] read channels first and Y [B, M, S] written channels first equal, bitwise,
+  // the same chain over the transposed row-major matrices, for S that do and do not divide a tile (rows of one
+  // tile span images) and for every tile path (B * S from 1 to many tiles).
+  void dense_channels_first() {
+    const std::int64_t c = 5, m = 12;
+    std::vector<float> w(c * m), w2(m * m), b(m);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * static_cast<float>(i));
+    for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = std::cos(0.21f * static_cast<float>(i));
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = 0.1f * static_cast<float>(i) - 0.5f;
+    const auto chain = kernels::dense_chain<16>(
+        kernels::DenseLayer{c, m, w.data(), b.data(), kernels::Unary{kernels::UnaryKind::relu}},
+        kernels::DenseLayer{m, m, w2.data(), nullptr, kernels::Unary{kernels::UnaryKind::identity}});
+    bool same = true;
+    for (auto [images, sites] : std::initializer_list<std::pair<std::int64_t, std::int64_t>>{
+             {1, 1}, {1, 3}, {2, 5}, {3, 7}, {2, 64}, {5, 13}, {4, 40}}) {
+      const std::int64_t rows = images * sites;
+      std::vector<float> x(rows * c), rows_x(rows * c), y(rows * m, -7.f), rows_y(rows * m, -7.f);
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * static_cast<float>(i));
+      for (std::int64_t i = 0; i < images; ++i)
+        for (std::int64_t k = 0; k < c; ++k)
+          for (std::int64_t s = 0; s < sites; ++s) rows_x[(i * sites + s) * c + k] = x[(i * c + k) * sites + s];
+      compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(rows), kernels::DenseKernel{}, rows,
+                           kernels::ChannelsFirstIn<float>{x.data(), c, sites},
+                           kernels::ChannelsFirstOut<float>{y.data(), m, sites}, chain);
+      compat::launch<TAcc>(queue, kernels::DenseKernel::work_items<TAcc>(rows), kernels::DenseKernel{}, rows,
+                           kernels::DenseIn<float>{rows_x.data(), c}, kernels::DenseOut<float>{rows_y.data(), m}, chain);
+      alpaka::wait(queue);
+      for (std::int64_t i = 0; i < images; ++i)
+        for (std::int64_t j = 0; j < m; ++j)
+          for (std::int64_t s = 0; s < sites; ++s)
+            same = same && y[(i * m + j) * sites + s] == rows_y[(i * sites + s) * m + j];
+      // element access (the GPU path) agrees with the column runs
+      const kernels::ChannelsFirstIn<float> in{x.data(), c, sites};
+      for (std::int64_t r = 0; r < rows; ++r) same = same && in.at(r, c - 1) == rows_x[r * c + c - 1];
+    }
+    CHECK(same);
+  }
+
   void run() {
     dense_residual();
     dense();
     dense_wide();
     dense_chain();
     dense_paths();
+    dense_channels_first();
   }
 };
 

@@ -101,6 +101,13 @@ template <class TAcc> struct Suite {
     CHECK(std::abs(gelu[3] - 3.f * 0.5f * (1.f + std::erf(3.f / std::sqrt(2.f)))) < 1e-6f);
     auto isnan = map<bool>({5}, fn::IsNaN{}, x);
     CHECK(!isnan[0] && isnan[4]);
+    // Pow: exponent 2 squares (exactly pow's result), any other exponent calls pow
+    const std::vector<float> base = {-3.f, 0.1f, 1e20f, NAN}, two(4, 2.f), half(4, 0.5f);
+    auto square = map<float>({4}, fn::Pow{}, base, two);
+    auto root = map<float>({4}, fn::Pow{}, std::vector<float>{4.f, 2.f, 0.f, 9.f}, half);
+    CHECK(square[0] == 9.f && square[1] == static_cast<float>(std::pow(static_cast<double>(0.1f), 2.0)) &&
+          std::isinf(square[2]) && std::isnan(square[3]));
+    CHECK(root[0] == 2.f && root[1] == std::sqrt(2.f) && root[2] == 0.f && root[3] == 3.f);
     auto round = map<float>({4}, fn::Round{}, std::vector<float>{0.5f, 1.5f, -2.5f, 2.6f});
     CHECK(round[0] == 0.f && round[1] == 2.f && round[2] == -2.f && round[3] == 3.f);
     // Integer corner cases: no undefined behaviour.
@@ -254,6 +261,50 @@ template <class TAcc> struct Suite {
                          kernels::DenseOut<float>{&trace}, kernels::DenseIn<float>{m});
     alpaka::wait(queue);
     CHECK(trace == 15.f);
+    // A batched MatMul [3, 4, 5] x [3, 5, 7] (runs along the last output axis, a one-axis reduction) and the
+    // Einsum "ijk,jk->i" [6, 4, 5] x [4, 5] (a two-axis reduction), against loops here.
+    std::vector<float> x(3 * 4 * 5), y(3 * 5 * 7), z(3 * 4 * 7, -1.f), u(6 * 4 * 5), e(6, -1.f);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) - 3.f;
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(i % 5) * 0.5f;
+    for (std::size_t i = 0; i < u.size(); ++i) u[i] = static_cast<float>(i % 11) - 5.f;
+    IndexMap<3> batched;
+    batched.rank = 3;
+    batched.extent[0] = 3, batched.extent[1] = 4, batched.extent[2] = 7;
+    const std::int64_t zs[3] = {28, 7, 1}, xs[3] = {20, 5, 0}, ys[3] = {35, 0, 1};
+    for (int d = 0; d < 3; ++d) batched.stride[0][d] = zs[d], batched.stride[1][d] = xs[d], batched.stride[2][d] = ys[d];
+    IndexMap<2> k_axis;
+    k_axis.rank = 1;
+    k_axis.extent[0] = 5;
+    k_axis.stride[0][0] = 1, k_axis.stride[1][0] = 7;
+    compat::launch<TAcc>(queue, 3 * 4 * 7, kernels::ContractionKernel{}, batched, k_axis, std::int64_t{5},
+                         kernels::DenseOut<float>{z.data()}, kernels::DenseIn<float>{x.data()},
+                         kernels::DenseIn<float>{y.data()});
+    IndexMap<3> rows;
+    rows.rank = 1;
+    rows.extent[0] = 6;
+    rows.stride[0][0] = 1, rows.stride[1][0] = 20, rows.stride[2][0] = 0;
+    IndexMap<2> jk;
+    jk.rank = 2;
+    jk.extent[0] = 4, jk.extent[1] = 5;
+    jk.stride[0][0] = 5, jk.stride[0][1] = 1, jk.stride[1][0] = 5, jk.stride[1][1] = 1;
+    compat::launch<TAcc>(queue, 6, kernels::ContractionKernel{}, rows, jk, std::int64_t{20},
+                         kernels::DenseOut<float>{e.data()}, kernels::DenseIn<float>{u.data()},
+                         kernels::DenseIn<float>{x.data()});
+    alpaka::wait(queue);
+    bool same = true;
+    for (int bt = 0; bt < 3; ++bt)
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 7; ++j) {
+          float want = 0.f;
+          for (int k = 0; k < 5; ++k) want += x[bt * 20 + i * 5 + k] * y[bt * 35 + k * 7 + j];
+          same = same && z[bt * 28 + i * 7 + j] == want;  // small integers and halves: exact
+        }
+    for (int i = 0; i < 6; ++i) {
+      float want = 0.f;
+      for (int r = 0; r < 20; ++r) want += u[i * 20 + r] * x[r];
+      same = same && e[i] == want;
+    }
+    CHECK(same);
   }
 
   void run() {

@@ -3,7 +3,7 @@ only by the next become one launch of the chained DenseKernel (cpp/include/sofie
 an MLP's hidden activations never leave the thread that computes them — no workspace, one launch.
 
 Fused when: the intermediate lives in the workspace (not a graph output), no other launch reads it, both launches
-cover the same rows, its width is at most DenseKernel::kMaxWidth, and the chain stays within kMaxLayers.
+cover the same rows and lay it out alike (row-major, or channels first over as many sites: channels_first.py), its width is at most DenseKernel::kMaxWidth, and the chain stays within kMaxLayers.
 """
 
 from __future__ import annotations
@@ -33,11 +33,15 @@ def fuse_dense_chains(plan: Plan) -> Plan:
                 and prev.args["y"].storage.kind == "workspace"
                 and readers.get(id(prev.args["y"].storage)) == 1
                 and prev.args["rows"] == launch.args["rows"]
+                and prev.args.get("y_sites") == launch.args.get("x_sites")
                 and prev.args["layers"][-1].n <= MAX_WIDTH
                 and len(prev.args["layers"]) + len(launch.args["layers"]) <= MAX_LAYERS):
             dead = prev.args["y"].storage
             prev.args["layers"] = prev.args["layers"] + launch.args["layers"]
             prev.args["y"] = launch.args["y"]
+            prev.args.pop("y_sites", None)
+            if "y_sites" in launch.args:
+                prev.args["y_sites"] = launch.args["y_sites"]
             plan.buffers = [b for b in plan.buffers if b is not dead]
             plan.tensors = {name: ref for name, ref in plan.tensors.items() if ref.storage is not dead}
             continue

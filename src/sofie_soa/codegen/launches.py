@@ -146,8 +146,18 @@ def _dense(a: dict, plan: Plan, where: str) -> str:
         f"{_packed_and_residual(layer)}}}" for layer in a["layers"])
     k, n = a["layers"][0].k, a["layers"][-1].n
     return call(f"kernels::DenseKernel::work_items<TAcc>({rows})", "DenseKernel", rows,
-                accessor(a["x"], plan, False, str(k)), accessor(a["y"], plan, True, str(n)),
+                _dense_operand(a["x"], plan, False, k, a.get("x_sites")),
+                _dense_operand(a["y"], plan, True, n, a.get("y_sites")),
                 f"kernels::dense_chain<{_dense_width(a['layers'])}>({layers})")
+
+
+def _dense_operand(ref: Ref, plan: Plan, write: bool, cols: int, sites) -> str:
+    """A dense launch's X or Y: row-major [rows, cols], or channels first [B, cols, sites] (codegen/channels_first.py)."""
+    if sites is None:
+        return accessor(ref, plan, write, str(cols))
+    base = "ws" if ref.storage.kind == "workspace" else "w"
+    kind = "channels_first_out" if write else "channels_first_in"
+    return f"kernels::{kind}<float>({base}, {cpp.linear(*ref.storage.offset)}, {cols}, {sites})"
 
 
 @emitter("gemm")

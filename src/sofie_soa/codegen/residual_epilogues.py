@@ -4,7 +4,7 @@ epilogue (kernels::DenseLayer::residual: sum + bias + skip, then the epilogue), 
 sum becomes that epilogue: ReLU(x + Linear(ReLU(Linear(x)))) is one launch instead of three, and neither the
 layer's output nor the sum passes through the workspace.
 
-Fused when: the dense output lives in the workspace and has no other reader; the Add reads it and a float32
+Fused when: the dense output lives in the workspace, row-major, and has no other reader; the Add reads it and a float32
 workspace or weight tensor of its shape at the same positions (an identity index map); the last layer has no
 epilogue of its own (the Add comes after it); for the Relu, the sum is in the workspace with no other reader.
 """
@@ -36,7 +36,8 @@ def fuse_residual_adds(plan: Plan) -> Plan:
         add = launches[t + 1] if t + 1 < len(launches) else None
         y = dense.args["y"] if dense.kernel == "dense" else None
         layer = dense.args["layers"][-1] if y is not None else None
-        if (add is not None and y is not None and y.storage.kind == "workspace" and readers.get(id(y.storage)) == 1
+        if (add is not None and y is not None and "y_sites" not in dense.args and y.storage.kind == "workspace"
+                and readers.get(id(y.storage)) == 1
                 and layer.epilogue[0] == "identity" and layer.residual is None and _elementwise(add, "Add", 2)
                 and any(r.storage is y.storage for r in add.args["ins"])):
             skip = next((r for r in add.args["ins"] if r.storage is not y.storage), None)

@@ -238,6 +238,60 @@ template <class T> struct DenseOut {
   }
 };
 
+/// A workspace tensor [B, C, S] (row-major: channels first, as ONNX Conv lays out X and Y) read as the matrix
+/// [B * S, C] that a dense layer takes: row m = (b, s) = (m / S, m % S), column c at data[b * C * S + c * S + s].
+/// A column of consecutive rows is contiguous within an image, which is what the dense tiles load (one lane per
+/// row), so a 1 x 1 convolution needs no transpose of its input (codegen/channels_first.py).
+template <class T> struct ChannelsFirstIn {
+  using value_type = T;
+  T const* data;
+  std::int64_t cols;   ///< C, the channels (the matrix's columns)
+  std::int64_t sites;  ///< S, the positions per image (elements)
+  ALPAKA_FN_HOST_ACC T at(std::int64_t row, std::int64_t col) const {
+    const std::int64_t b = row / sites;
+    return data[(b * cols + col) * sites + (row - b * sites)];
+  }
+  /// out[r] = at(first + r, col) for r < count: contiguous runs, one per image the rows span.
+  ALPAKA_FN_HOST_ACC void column(std::int64_t first, std::int64_t count, std::int64_t col, T* out) const {
+    std::int64_t b = first / sites, s = first - b * sites;
+    for (std::int64_t r = 0; r < count; ++b, s = 0) {
+      T const* p = data + (b * cols + col) * sites;
+      const std::int64_t run = sites - s < count - r ? sites - s : count - r;
+      for (std::int64_t j = 0; j < run; ++j) out[r + j] = p[s + j];
+      r += run;
+    }
+  }
+  /// Not a row-major matrix: the tiles read it by column.
+  ALPAKA_FN_HOST_ACC T const* row_major(std::int64_t& pitch) const {
+    pitch = 0;
+    return nullptr;
+  }
+  ALPAKA_FN_HOST_ACC void prefetch(std::int64_t, std::int64_t) const {}
+};
+
+/// A workspace tensor [B, M, S] written as the matrix [B * S, M] a dense layer produces (ChannelsFirstIn's
+/// inverse): output column j of row m = (b, s) goes to data[b * M * S + j * S + s].
+template <class T> struct ChannelsFirstOut {
+  using value_type = T;
+  T* data;
+  std::int64_t cols;   ///< M, the output channels
+  std::int64_t sites;  ///< S, the positions per image (elements)
+  ALPAKA_FN_HOST_ACC void set(std::int64_t row, std::int64_t col, T v) const {
+    const std::int64_t b = row / sites;
+    data[(b * cols + col) * sites + (row - b * sites)] = v;
+  }
+  /// at(first + r, col) = in[r] for r < count.
+  ALPAKA_FN_HOST_ACC void column_store(std::int64_t first, std::int64_t count, std::int64_t col, T const* in) const {
+    std::int64_t b = first / sites, s = first - b * sites;
+    for (std::int64_t r = 0; r < count; ++b, s = 0) {
+      T* p = data + (b * cols + col) * sites;
+      const std::int64_t run = sites - s < count - r ? sites - s : count - r;
+      for (std::int64_t j = 0; j < run; ++j) p[s + j] = in[r + j];
+      r += run;
+    }
+  }
+};
+
 /// The start of `features` when they are the columns of a row-major matrix of T (feature c at features[0].data
 /// + c elements, one row stride of at least cols elements for all), with that stride in `pitch`; else nullptr.
 template <class T>
@@ -367,6 +421,15 @@ template <class T> ALPAKA_FN_HOST_ACC inline DenseIn<T> dense_in(std::byte const
 template <class T> ALPAKA_FN_HOST_ACC inline DenseOut<T> dense_out(std::byte* base, std::int64_t offset,
                                                                 std::int64_t cols = 1) {
   return {reinterpret_cast<T*>(base + offset), cols};
+}
+/// [B, C, S] workspace tensors as [B * S, C] matrices (ChannelsFirstIn / ChannelsFirstOut): C channels, S sites.
+template <class T> ALPAKA_FN_HOST_ACC inline ChannelsFirstIn<T> channels_first_in(std::byte const* base, std::int64_t offset,
+                                                                               std::int64_t cols, std::int64_t sites) {
+  return {reinterpret_cast<T const*>(base + offset), cols, sites};
+}
+template <class T> ALPAKA_FN_HOST_ACC inline ChannelsFirstOut<T> channels_first_out(std::byte* base, std::int64_t offset,
+                                                                                 std::int64_t cols, std::int64_t sites) {
+  return {reinterpret_cast<T*>(base + offset), cols, sites};
 }
 template <class T> ALPAKA_FN_HOST_ACC inline T* typed(std::byte* base, std::int64_t offset) {
   return reinterpret_cast<T*>(base + offset);

@@ -90,7 +90,9 @@ struct Mod {
 /// Pow: a^b in double (exact for the integer cases ONNX tests), converted back.
 struct Pow {
   template <class TAcc, class A, class B> ALPAKA_FN_HOST_ACC A operator()(TAcc const& acc, A a, B b) const {
-    return cast<A>(alpaka::math::pow(acc, static_cast<double>(a), static_cast<double>(b)));
+    const double x = static_cast<double>(a), y = static_cast<double>(b);
+    if (y == 2.0) return cast<A>(x * x);  // the squares of distances (ParticleNet's kNN): pow's exact result, faster
+    return cast<A>(alpaka::math::pow(acc, x, y));
   }
 };
 struct Max {
