@@ -53,7 +53,7 @@ class Event:
 
 def measure(model, session, n: int, budget: float, event_jets: int) -> dict:
     """n jets as events of at most `event_jets` jets each (each its own SoAs, as a producer sees them: the
-    workspace of one call grows with its jets, 141 kB per jet for this tagger)."""
+    workspace of one call grows with its jets, 144.5 kB per jet for this tagger)."""
     events = [Event(min(event_jets, n - first), n + first) for first in range(0, n, event_jets)]
     queue = ss.Queue("cpu_serial")
 
